@@ -1,0 +1,37 @@
+# Rumpk / Rumkv. The two commands a user needs: `make demo` and `make test`.
+# Everything else is a step they depend on. Installs are done by deploy/install-deps (idempotent).
+
+ARCHES  := aarch64 riscv64
+GUESTS  := $(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.swift))))
+GUESTS  := $(sort $(GUESTS))
+BUILD   := build
+SWIFT   ?= swift
+RUMPKCTL = .build/debug/rumpkctl
+
+.PHONY: all deps images host test demo bench clean
+
+all: images host
+
+deps:
+	@deploy/install-deps
+
+# One ELF per arch and guest: build/images/<guest>-<arch>.elf (sizes printed as they link).
+images: deps
+	@for arch in $(ARCHES); do for g in $(GUESTS); do \
+	  rumpk/build-image $$arch $$g $(BUILD) || exit 1; done; done
+
+host: deps
+	$(SWIFT) build
+
+test: images host
+	$(SWIFT) test
+
+demo: images host
+	@for arch in $(ARCHES); do \
+	  echo "== rumpkctl run hello --arch $$arch"; \
+	  $(RUMPKCTL) run hello --arch $$arch --timeout 60 || { echo "hello on $$arch failed"; exit 1; }; \
+	  echo "== hello on $$arch halted with code 0"; \
+	done
+
+clean:
+	rm -rf $(BUILD) .build

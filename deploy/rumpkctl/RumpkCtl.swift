@@ -1,0 +1,24 @@
+// rumpkctl: builds, runs and (with libvirt) deploys Rumpk cells. Each subcommand lives in its own file.
+
+import ArgumentParser
+
+@main
+struct RumpkCtl: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rumpkctl",
+    abstract: "Run and manage Rumpk cells.",
+    subcommands: [Run.self, Guests.self])
+}
+
+/// The architectures a cell image is built for.
+enum Arch: String, ExpressibleByArgument, CaseIterable {
+  case aarch64
+  case riscv64
+}
+
+/// A failure the user can fix: one line saying what is wrong and what to do.
+struct UserError: Error, CustomStringConvertible {
+  let message: String
+  init(_ message: String) { self.message = message }
+  var description: String { message }
+}

@@ -1,0 +1,61 @@
+// rumpkctl run: boot one cell directly under QEMU, stream its console, exit with its halt code.
+
+import ArgumentParser
+import Foundation
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Boot a guest's cell image directly under QEMU (no libvirt) and exit with its halt code.")
+
+  @Argument(help: "The guest to run (a folder of guests/).")
+  var guest: String
+
+  @Option(help: "Architecture: aarch64 or riscv64.")
+  var arch: Arch = .aarch64
+
+  @Flag(help: "Deterministic instruction counting: -icount shift=0,sleep=off.")
+  var icount = false
+
+  @Option(help: "Seconds before the cell is stopped (exit status 124).")
+  var timeout: Double = 60
+
+  @Flag(help: "Print the QEMU command line before running it.")
+  var verbose = false
+
+  func run() throws {
+    do {
+      let project = try Project.locate()
+      let image = try project.requireImage(guest: guest, arch: arch)
+      let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount)
+      if verbose {
+        FileHandle.standardError.write(Data(([qemu.binary] + qemu.arguments).joined(separator: " ").utf8 + [10]))
+      }
+      let status = try runStreaming(qemu, timeout: timeout)
+      throw ExitCode(status)
+    } catch let error as UserError {
+      FileHandle.standardError.write(Data("rumpkctl: \(error.message)\n".utf8))
+      throw ExitCode(2)
+    }
+  }
+}
+
+/// Runs QEMU with its console on our stdout. Returns QEMU's exit status, or 124 after `timeout`
+/// seconds (QEMU is then killed).
+func runStreaming(_ qemu: QEMUInvocation, timeout: Double) throws -> Int32 {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: qemu.binary)
+  process.arguments = qemu.arguments
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let deadline = Date().addingTimeInterval(timeout)
+  while process.isRunning {
+    if Date() >= deadline {
+      process.terminate()
+      process.waitUntilExit()
+      FileHandle.standardError.write(Data("rumpkctl: the cell did not halt within \(timeout) s; stopped it\n".utf8))
+      return 124
+    }
+    usleep(5_000)
+  }
+  return process.terminationStatus
+}

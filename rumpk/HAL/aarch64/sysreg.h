@@ -1,0 +1,54 @@
+// aarch64 system registers and barriers for Swift, which has no inline assembly.
+#ifndef RUMPK_AARCH64_SYSREG_H
+#define RUMPK_AARCH64_SYSREG_H
+#include <stdint.h>
+
+#define RUMPK_SYSREG(name)                                                         \
+  static inline uint64_t read_##name(void) {                                       \
+    uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); return v; }          \
+  static inline void write_##name(uint64_t v) {                                    \
+    __asm__ volatile("msr " #name ", %0" ::"r"(v)); }
+
+RUMPK_SYSREG(CurrentEL)
+RUMPK_SYSREG(cntvct_el0)
+RUMPK_SYSREG(cntfrq_el0)
+RUMPK_SYSREG(cntv_cval_el0)
+RUMPK_SYSREG(cntv_ctl_el0)
+RUMPK_SYSREG(mpidr_el1)
+RUMPK_SYSREG(esr_el1)
+RUMPK_SYSREG(far_el1)
+RUMPK_SYSREG(elr_el1)
+RUMPK_SYSREG(vbar_el1)
+
+static inline void rumpk_isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void rumpk_dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
+static inline void rumpk_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+
+// PSCI call through the conduit the device tree names (hvc or smc). Returns x0.
+static inline int64_t rumpk_psci_hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3) {
+  register uint64_t x0 __asm__("x0") = fn, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+  __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+  return (int64_t)x0;
+}
+static inline int64_t rumpk_psci_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3) {
+  register uint64_t x0 __asm__("x0") = fn, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+  __asm__ volatile("smc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+  return (int64_t)x0;
+}
+
+// Arm semihosting (HLT #0xF000): op in x0, parameter block in x1. Only used when the device tree's
+// /chosen bootargs say the host enabled it (rumpkctl run does), since otherwise HLT is undefined.
+static inline uint64_t rumpk_semihost(uint64_t op, const void *block) {
+  register uint64_t x0 __asm__("x0") = op;
+  register const void *x1 __asm__("x1") = block;
+  __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+  return x0;
+}
+
+
+// Linker-script symbols.
+extern char __heap_start[];
+extern char __image_start[];
+static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start; }
+static inline uintptr_t rumpk_image_start(void) { return (uintptr_t)__image_start; }
+#endif

@@ -1,0 +1,47 @@
+// The platform interface (rumpk_platform.h) on riscv64 in S-mode.
+
+import RumpkArch
+
+@_cdecl("rumpk_platform_console_write")
+public func platformConsoleWrite(_ bytes: UnsafePointer<UInt8>?, _ count: Int) {
+  guard let bytes else { return }
+  for i in 0..<count {
+    if bytes[i] == 10 { Board.uart.put(13) }
+    Board.uart.put(bytes[i])
+  }
+}
+
+@_cdecl("rumpk_platform_console_read")
+public func platformConsoleRead(_ bytes: UnsafeMutablePointer<UInt8>?, _ capacity: Int) -> Int {
+  guard let bytes else { return 0 }
+  var n = 0
+  while n < capacity, let b = Board.uart.get() {
+    bytes[n] = b
+    n += 1
+  }
+  return n
+}
+
+@_cdecl("rumpk_platform_time_ns")
+public func platformTimeNs() -> UInt64 {
+  let ticks = read_time()
+  let freq = Board.timebase
+  return (ticks / freq) &* 1_000_000_000 &+ (ticks % freq) &* 1_000_000_000 / freq
+}
+
+@_cdecl("rumpk_platform_wait")
+public func platformWait(_ deadline: UInt64) {
+  while deadline != 0 && platformTimeNs() < deadline {}
+}
+
+/// Seed material: the time counter's low bits. The device tree's rng-seed is mixed in at boot.
+@_cdecl("rumpk_platform_entropy")
+public func platformEntropy(_ bytes: UnsafeMutablePointer<UInt8>?, _ count: Int) {
+  guard let bytes else { return }
+  for i in 0..<count { bytes[i] = UInt8(truncatingIfNeeded: read_time() >> (i % 4)) }
+}
+
+@_cdecl("rumpk_platform_halt")
+public func platformHalt(_ code: UInt64) -> Never {
+  Power.off(code: code)
+}

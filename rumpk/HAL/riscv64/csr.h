@@ -1,0 +1,24 @@
+// riscv64 CSRs, SBI calls and linker symbols for Swift, which has no inline assembly.
+#ifndef RUMPK_RISCV64_CSR_H
+#define RUMPK_RISCV64_CSR_H
+#include <stdint.h>
+
+static inline uint64_t read_time(void) { uint64_t v; __asm__ volatile("rdtime %0" : "=r"(v)); return v; }
+static inline uint64_t read_sstatus(void) { uint64_t v; __asm__ volatile("csrr %0, sstatus" : "=r"(v)); return v; }
+static inline void rumpk_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+static inline void rumpk_fence(void) { __asm__ volatile("fence iorw, iorw" ::: "memory"); }
+
+struct rumpk_sbiret { int64_t error; int64_t value; };
+
+// SBI call (ecall from S-mode): extension in a7, function in a6, arguments a0-a2.
+static inline struct rumpk_sbiret rumpk_sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2) {
+  register uint64_t r0 __asm__("a0") = a0, r1 __asm__("a1") = a1, r2 __asm__("a2") = a2;
+  register uint64_t r6 __asm__("a6") = fn, r7 __asm__("a7") = ext;
+  __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
+  struct rumpk_sbiret ret = { (int64_t)r0, (int64_t)r1 };
+  return ret;
+}
+
+extern char __heap_start[];
+static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start; }
+#endif

@@ -1,0 +1,42 @@
+// The platform interface of the portable Rumpk core (the "hypercall" layer of a rump kernel).
+// The core calls only these; each HAL (aarch64, riscv64) and the hosted Linux platform defines them.
+// Everything here is also the documentation of what the core may ask of a platform.
+#ifndef RUMPK_PLATFORM_H
+#define RUMPK_PLATFORM_H
+#include <stddef.h>
+#include <stdint.h>
+
+// Console: write never blocks for long and never fails; read returns bytes available now (0 if none).
+void rumpk_platform_console_write(const uint8_t *bytes, size_t count);
+size_t rumpk_platform_console_read(uint8_t *bytes, size_t capacity);
+
+// Monotonic nanoseconds since boot.
+uint64_t rumpk_platform_time_ns(void);
+
+// Sleeps until `deadline_ns` (0: no deadline) or until an event is pushed, whichever is first.
+void rumpk_platform_wait(uint64_t deadline_ns);
+
+// Fills `bytes` with seed material for the kernel CSPRNG (hardware RNG where present).
+void rumpk_platform_entropy(uint8_t *bytes, size_t count);
+
+// Ends the cell with `code`; never returns.
+_Noreturn void rumpk_platform_halt(uint64_t code);
+
+// Saves the callee-saved state of the running context into *from and resumes *to.
+// The layout of the context is private to each architecture's switch routine.
+void rumpk_context_switch(void **from_sp, void *to_sp);
+
+// Atomics for memory shared with other threads, cores or cells (ION ring cursors).
+static inline uint64_t rumpk_load_acquire_u64(const volatile uint64_t *p) {
+  return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static inline void rumpk_store_release_u64(volatile uint64_t *p, uint64_t v) {
+  __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+static inline uint64_t rumpk_load_relaxed_u64(const volatile uint64_t *p) {
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+#endif
+
+// The NPL entry point the cell image links in (guests/<name>); runs with `arg` = 0 on the boot fiber.
+void npl_main(uint64_t arg);
