@@ -1,9 +1,10 @@
 // swift-tools-version:6.1
 // One package for the host side of Rumpk/Rumkv: the portable modules (compiled as host Swift for tests
-// and hosted mode), rumpkctl, and the tests. Bare-metal images are compiled by the Makefile with swiftc
-// in Embedded mode and linked with ld.lld (SwiftPM does not link bare-metal images); setting
-// RUMPK_EMBEDDED=1 re-declares the portable modules with Embedded settings so
-// `RUMPK_EMBEDDED=1 swift build --triple aarch64-none-none-elf --target FDT` type-checks them that way.
+// and hosted mode), rumpkctl, and the tests. Bare-metal images are compiled by rumpk/build-image (and
+// rumkv/build-image) with swiftc in Embedded mode and linked with ld.lld, because SwiftPM does not
+// link bare-metal images. Setting RUMPK_EMBEDDED=1 re-declares only the portable modules, with
+// Embedded settings, so `RUMPK_EMBEDDED=1 swift build --triple aarch64-none-none-elf --target FDT`
+// type-checks them that way; a plain `swift build` never compiles Embedded code.
 import PackageDescription
 import Foundation
 
@@ -16,30 +17,57 @@ var targets: [Target] = [
   // Portable: shared by kernel, guests, hypervisor, hosted mode and tests.
   .target(name: "RumpkABI", path: "rumpk/ABI", swiftSettings: portableSettings),
   .target(name: "FDT", path: "rumpk/FDT", swiftSettings: portableSettings),
+  .target(name: "CellBundle", path: "rumkv/Bundle", swiftSettings: portableSettings),
 ]
 
 if !embedded {
   targets += [
+    // The portable kernel core and the platform interface it is written against.
+    .systemLibrary(name: "RumpkPlatform", path: "rumpk/Platform/include"),
+    .target(name: "RumpkKernel", dependencies: ["RumpkABI", "RumpkPlatform"], path: "rumpk/Kernel"),
+    // Hosted mode: the same core as a Linux process (x86_64 context switch in assembly).
+    .target(name: "RumpkHostedSwitch", path: "rumpk/Hosted/Switch"),
+    .target(name: "RumpkHosted", dependencies: ["RumpkKernel", "RumpkHostedSwitch", "RumpkPlatform"],
+            path: "rumpk/Hosted/Platform"),
+
+    // The orchestrator.
+    .systemLibrary(name: "CLibvirt", path: "deploy/CLibvirt", pkgConfig: "libvirt",
+                   providers: [.apt(["libvirt-dev"])]),
+    .systemLibrary(name: "CLibfdt", path: "deploy/CLibfdt", providers: [.apt(["libfdt-dev"])]),
     .executableTarget(
       name: "rumpkctl",
       dependencies: [
-        "RumpkABI",
+        "RumpkABI", "CellBundle", "FDT", "CLibvirt", "CLibfdt",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       path: "deploy/rumpkctl"),
+
+    // Tests.
     .target(name: "QEMUHarness", path: "Tests/QEMUHarness"),
     .testTarget(name: "ABITests", dependencies: ["RumpkABI"], path: "Tests/ABITests"),
     .testTarget(name: "FDTTests", dependencies: ["FDT"], path: "Tests/FDTTests", resources: [.copy("Blobs")]),
+    .testTarget(name: "BundleTests", dependencies: ["CellBundle"], path: "Tests/BundleTests"),
+    .testTarget(name: "KernelTests", dependencies: ["RumpkKernel", "RumpkHosted", "RumpkABI"], path: "Tests/KernelTests"),
     .testTarget(name: "BootTests", dependencies: ["QEMUHarness"], path: "Tests/BootTests"),
+    .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT"], path: "Tests/RumkvTests"),
+    .testTarget(name: "DeployTests", dependencies: ["QEMUHarness"], path: "Tests/DeployTests"),
   ]
 }
 
 let package = Package(
   name: "Rumpk",
   platforms: [.macOS(.v13)],
-  products: embedded ? [] : [.executable(name: "rumpkctl", targets: ["rumpkctl"])],
+  products: embedded ? [] : [
+    .executable(name: "rumpkctl", targets: ["rumpkctl"]),
+    // For Benchmarks/ (its own package, so `make test` never builds package-benchmark).
+    .library(name: "RumpkCore", targets: ["RumpkABI", "RumpkKernel", "RumpkHosted"]),
+  ],
   dependencies: embedded ? [] : [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: targets
 )

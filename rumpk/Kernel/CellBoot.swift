@@ -19,7 +19,7 @@ public enum CellBoot {
   /// Installs the SysTable at the fixed address with direct entry points, prints the banner and
   /// runs the NPL. Assumes console, heap and the SysTable page are usable. Never returns: when the
   /// NPL returns without halting, the cell halts with code 0.
-  public static func run(_ id: CellIdentity, seed: UnsafeRawBufferPointer) -> Never {
+  public static func run(_ id: CellIdentity, seed: UnsafeRawBufferPointer, npl: @convention(c) (UInt64) -> Void) -> Never {
     var raw: UInt64 = 0
     withUnsafeMutableBytes(of: &raw) { rumpk_platform_entropy($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8) }
     Entropy.seed(word: raw)
@@ -30,7 +30,7 @@ public enum CellBoot {
 
     Console.write("rumpk: \(id.arch) \(id.privilege) (entered at \(id.enteredAt))\n")
     Console.write("rumpk: SysTable at 0x\(hex(UInt64(SysTableLayout.address))) magic 0x\(hex(UInt64(table.magic))) size \(table.size) abi \(table.abi)\n")
-    npl_main(0)
+    npl(0)
     rumpk_platform_halt(0)
   }
 

@@ -4,6 +4,7 @@
 import FDT
 import RumpkArch
 import RumpkKernel
+import RumpkPlatform
 
 /// Entered from boot.S at EL1 with a stack. `dtb` is the loader's x0, `enteredAt` the EL of _start.
 @_cdecl("rumpk_main")
@@ -17,5 +18,5 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   let el = (read_CurrentEL() >> 2) & 3
   CellBoot.run(
     CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),
-    seed: Board.rngSeed)
+    seed: Board.rngSeed, npl: npl_main)
 }

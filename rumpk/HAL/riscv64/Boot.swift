@@ -2,6 +2,7 @@
 
 import RumpkArch
 import RumpkKernel
+import RumpkPlatform
 
 /// Entered from boot.S in S-mode with a stack. `dtb` comes from the loader's a1.
 @_cdecl("rumpk_main")
@@ -11,5 +12,5 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
   Heap.initialize(start: heapStart, end: heapStart + 8 << 20)
   UserMemory.setWindow(start: Board.ramStart, end: Board.ramEnd)
   if !found { Console.write("rumpk: no device tree found; using QEMU virt defaults\n") }
-  CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"), seed: Board.rngSeed)
+  CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"), seed: Board.rngSeed, npl: npl_main)
 }

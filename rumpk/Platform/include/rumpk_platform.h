@@ -26,17 +26,8 @@ _Noreturn void rumpk_platform_halt(uint64_t code);
 // The layout of the context is private to each architecture's switch routine.
 void rumpk_context_switch(void **from_sp, void *to_sp);
 
-// Atomics for memory shared with other threads, cores or cells (ION ring cursors).
-static inline uint64_t rumpk_load_acquire_u64(const volatile uint64_t *p) {
-  return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-static inline void rumpk_store_release_u64(volatile uint64_t *p, uint64_t v) {
-  __atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-static inline uint64_t rumpk_load_relaxed_u64(const volatile uint64_t *p) {
-  return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-#endif
+#include "rumpk_atomics.h"
 
 // The NPL entry point the cell image links in (guests/<name>); runs with `arg` = 0 on the boot fiber.
 void npl_main(uint64_t arg);
+#endif

@@ -1,0 +1,176 @@
+// Nodes: lightweight handles (the offset of a BEGIN_NODE token), navigation by path, children,
+// depth-first iteration and parent lookup. Every walk follows decodeToken, so it is bounded by the
+// size of the structure block; a handle that does not point at a BEGIN_NODE behaves as absent.
+
+public struct FDTNode: Equatable {
+  /// Offset of the node's BEGIN_NODE token in the structure block.
+  public let offset: Int
+
+  public init(offset: Int) { self.offset = offset }
+}
+
+extension FDT {
+  public var root: FDTNode { FDTNode(offset: rootOffset) }
+
+  /// Offset of the first token after the node's BEGIN_NODE, or nil if `node` is not a node.
+  func bodyOffset(_ node: FDTNode) -> Int? {
+    guard let t = token(at: node.offset), case .beginNode = t.token else { return nil }
+    return t.next
+  }
+
+  /// The node's name ("name@unit", "" for the root), without NUL; empty if `node` is invalid.
+  public func name(of node: FDTNode) -> UnsafeRawBufferPointer {
+    guard let t = token(at: node.offset), case .beginNode(let name) = t.token else {
+      return UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+    return slice(structBlock, name)
+  }
+
+  public func nameEquals(_ node: FDTNode, _ name: StaticString) -> Bool {
+    bytesEqual(self.name(of: node), name)
+  }
+
+  /// The node's name up to its '@', if any.
+  public func baseName(of node: FDTNode) -> UnsafeRawBufferPointer {
+    let full = name(of: node)
+    return slice(full, 0..<indexOf(UInt8(ascii: "@"), in: full))
+  }
+
+  /// Calls `body` for each direct child of `node`, in blob order, until it returns false.
+  public func forEachChild(of node: FDTNode, _ body: (FDTNode) -> Bool) {
+    guard var offset = bodyOffset(node) else { return }
+    var depth = 0
+    while let t = token(at: offset) {
+      switch t.token {
+      case .beginNode:
+        if depth == 0 && !body(FDTNode(offset: offset)) { return }
+        depth += 1
+      case .endNode:
+        if depth == 0 { return }
+        depth -= 1
+      case .end:
+        return
+      case .property, .nop:
+        break
+      }
+      offset = t.next
+    }
+  }
+
+  /// The first child of `node` whose name matches `name` as a path component does.
+  public func child(of node: FDTNode, named name: StaticString) -> FDTNode? {
+    withBytes(name) { child(of: node, component: $0) }
+  }
+
+  /// Calls `body(node, depth)` for every node in depth-first blob order, the root at depth 0,
+  /// until it returns false.
+  public func forEachNode(_ body: (FDTNode, Int) -> Bool) {
+    var offset = rootOffset
+    var depth = 0
+    while let t = token(at: offset) {
+      switch t.token {
+      case .beginNode:
+        if !body(FDTNode(offset: offset), depth) { return }
+        depth += 1
+      case .endNode:
+        depth -= 1
+        if depth <= 0 { return }
+      case .end:
+        return
+      case .property, .nop:
+        break
+      }
+      offset = t.next
+    }
+  }
+
+  /// Depth of `node` (root = 0), or nil if it is not a node of this tree.
+  public func depth(of node: FDTNode) -> Int? {
+    var found: Int? = nil
+    forEachNode { n, depth in
+      if n.offset == node.offset { found = depth }
+      return found == nil && n.offset < node.offset
+    }
+    return found
+  }
+
+  /// The parent of `node`; nil for the root or an invalid handle. Two linear walks, no stack:
+  /// the parent is the last node at depth d-1 that precedes a node at depth d.
+  public func parent(of node: FDTNode) -> FDTNode? {
+    guard let d = depth(of: node), d > 0 else { return nil }
+    var candidate: FDTNode? = nil
+    forEachNode { n, depth in
+      guard n.offset < node.offset else { return false }
+      if depth == d - 1 { candidate = n }
+      return true
+    }
+    return candidate
+  }
+
+  /// Looks a node up by absolute path ("/", "/chosen", "/rumkv/cell@0") or by alias
+  /// ("serial0", "serial0/child"). A component without '@' also matches "component@unit".
+  public func node(path: StaticString) -> FDTNode? {
+    withBytes(path) { node(path: $0) }
+  }
+
+  /// node(path:) for a path held in bytes (such as a property value), without NUL.
+  public func node(path: UnsafeRawBufferPointer) -> FDTNode? {
+    lookup(path, allowAlias: true)
+  }
+
+  func lookup(_ path: UnsafeRawBufferPointer, allowAlias: Bool) -> FDTNode? {
+    let slash = UInt8(ascii: "/")
+    guard path.count > 0 else { return nil }
+    var current = root
+    var i = 0
+    if path[0] != slash {
+      guard allowAlias else { return nil }
+      let aliasEnd = indexOf(slash, in: path)
+      let aliases = withBytes("/aliases") { lookup($0, allowAlias: false) }
+      guard let aliases, let target = string(aliases, slice(path, 0..<aliasEnd)),
+        let resolved = lookup(target, allowAlias: false)
+      else { return nil }
+      current = resolved
+      i = aliasEnd
+    }
+    while true {
+      while i < path.count && path[i] == slash { i += 1 }
+      if i == path.count { return current }
+      var end = i
+      while end < path.count && path[end] != slash { end += 1 }
+      guard let next = child(of: current, component: slice(path, i..<end)) else { return nil }
+      current = next
+      i = end
+    }
+  }
+
+  /// The first child whose name equals `component`, or, when `component` has no '@', whose name
+  /// is "component@...".
+  func child(of node: FDTNode, component: UnsafeRawBufferPointer) -> FDTNode? {
+    let at = UInt8(ascii: "@")
+    let componentHasUnit = indexOf(at, in: component) < component.count
+    var found: FDTNode? = nil
+    forEachChild(of: node) { c in
+      let n = name(of: c)
+      if bytesEqual(n, component)
+        || (!componentHasUnit && n.count > component.count && n[component.count] == at
+          && bytesEqual(slice(n, 0..<component.count), component))
+      {
+        found = c
+        return false
+      }
+      return true
+    }
+    return found
+  }
+
+  /// The node whose "phandle" (or legacy "linux,phandle") property is `phandle`.
+  public func node(phandle: UInt32) -> FDTNode? {
+    var found: FDTNode? = nil
+    forEachNode { n, _ in
+      if u32(n, "phandle") == phandle || u32(n, "linux,phandle") == phandle { found = n }
+      return found == nil
+    }
+    return found
+  }
+}

@@ -1,0 +1,74 @@
+// Decoding of one structure-block token. Every walk over the tree goes through decodeToken, so the
+// bounds checks live in one place.
+
+enum FDTTag {
+  static let beginNode: UInt32 = 1
+  static let endNode: UInt32 = 2
+  static let property: UInt32 = 3
+  static let nop: UInt32 = 4
+  static let end: UInt32 = 9
+}
+
+enum FDTToken {
+  /// `name`: the node name without NUL, as a range of the structure block.
+  case beginNode(name: Range<Int>)
+  case endNode
+  /// `name`: a range of the strings block, without NUL; `value`: a range of the structure block.
+  case property(name: Range<Int>, value: Range<Int>)
+  case nop
+  case end
+}
+
+extension FDT {
+  /// Decodes the token at `offset` (relative to the structure block). Guarantees on success: every
+  /// returned range lies inside its block, and next ≥ offset + 4, so a walk that follows `next`
+  /// ends within structBlock.count / 4 steps whatever the blob holds.
+  func decodeToken(at offset: Int) throws(FDTError) -> (token: FDTToken, next: Int) {
+    let s = structBlock
+    guard offset >= 0, offset & 3 == 0 else { throw .badToken }
+    guard fits(offset, 4, in: s.count) else { throw .truncated }
+    let body = offset + 4
+    switch loadBE32(s, offset) {
+    case FDTTag.beginNode:
+      guard let nul = indexOfNUL(s, from: body) else { throw .badString }
+      guard let next = align4(nul + 1) else { throw .truncated }
+      return (.beginNode(name: body..<nul), next)
+    case FDTTag.endNode:
+      return (.endNode, body)
+    case FDTTag.nop:
+      return (.nop, body)
+    case FDTTag.end:
+      return (.end, body)
+    case FDTTag.property:
+      guard fits(body, 8, in: s.count) else { throw .truncated }
+      guard let length = Int(exactly: loadBE32(s, body)),
+        let nameOffset = Int(exactly: loadBE32(s, body + 4))
+      else { throw .badOffset }
+      let value = body + 8
+      guard fits(value, length, in: s.count) else { throw .truncated }
+      let name = try stringRange(at: nameOffset)
+      guard let next = align4(value + length) else { throw .truncated }
+      return (.property(name: name, value: value..<(value + length)), next)
+    default:
+      throw .badToken
+    }
+  }
+
+  /// decodeToken, with nil for any error: for accessors, which treat a bad token as the end.
+  @inline(__always)
+  func token(at offset: Int) -> (token: FDTToken, next: Int)? {
+    try? decodeToken(at: offset)
+  }
+
+  /// The NUL-terminated string at `offset` of the strings block, without its NUL. The search for
+  /// the NUL stops after maxPropertyNameLength bytes: many properties may share one offset, so an
+  /// unbounded search would make a hostile blob cost time quadratic in its size.
+  func stringRange(at offset: Int) throws(FDTError) -> Range<Int> {
+    guard offset >= 0, offset < stringsBlock.count,
+      let nul = indexOfNUL(stringsBlock, from: offset, limit: FDT.maxPropertyNameLength + 1)
+    else {
+      throw .badString
+    }
+    return offset..<nul
+  }
+}

@@ -1,0 +1,41 @@
+// Fiber context switch for hosted mode on x86_64 (System V ABI).
+// void rumpk_context_switch(void **from_sp, void *to_sp)
+// Assumes: to_sp was saved by this routine or prepared by rumpk_hosted_prepare_stack.
+// Guarantees: callee-saved registers, MXCSR and the x87 control word of the caller are preserved
+// across the switch; only rsp moves between stacks.
+    .text
+    .globl rumpk_context_switch
+    .type rumpk_context_switch, @function
+rumpk_context_switch:
+    pushq   %rbp
+    pushq   %rbx
+    pushq   %r12
+    pushq   %r13
+    pushq   %r14
+    pushq   %r15
+    subq    $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw  4(%rsp)
+    movq    %rsp, (%rdi)
+    movq    %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw   4(%rsp)
+    addq    $8, %rsp
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    ret
+    .size rumpk_context_switch, .-rumpk_context_switch
+
+// First code a new fiber runs: r12 = argument, r13 = entry. The entry must not return.
+    .globl rumpk_fiber_trampoline
+    .type rumpk_fiber_trampoline, @function
+rumpk_fiber_trampoline:
+    movq    %r12, %rdi
+    callq   *%r13
+    ud2
+    .size rumpk_fiber_trampoline, .-rumpk_fiber_trampoline
+    .section .note.GNU-stack,"",@progbits
