@@ -1,13 +1,14 @@
-// The portable half of cell start-up, run by every HAL once its console works: publish the SysTable,
-// seed entropy, print the banner, run the NPL, halt with its result.
+// The portable half of cell start-up, run by every HAL once its console works: carve memory, bring
+// the kernel up, publish the SysTable, start the NPL as the first fiber and run the scheduler until
+// the cell halts.
 
 import RumpkABI
 import RumpkPlatform
 
 public struct CellIdentity {
   public var arch: StaticString
-  public var privilege: StaticString     // "EL1", "S-mode", "hosted"
-  public var enteredAt: StaticString     // how the image was entered ("EL2", "EL1", "S-mode", "process")
+  public var privilege: StaticString     // "EL1", "S-mode"
+  public var enteredAt: StaticString     // how the image was entered ("EL2", "EL1", "S-mode")
   public init(arch: StaticString, privilege: StaticString, enteredAt: StaticString) {
     self.arch = arch
     self.privilege = privilege
@@ -15,11 +16,46 @@ public struct CellIdentity {
   }
 }
 
+/// Where everything of a cell lives in its RAM window, from the image's link symbols up.
+public struct CellMemoryPlan {
+  public var text: Region          // fiber entry points must lie here
+  public var image: Region         // readable by every NPL (text, rodata, data, bss)
+  public var heap: Region          // kernel and NPL heap (posix_memalign)
+  public var bridgehead: Region
+  public var wild: Region
+  public var writableShared: Region  // image data + heap
+
+  public static let heapBytes: UInt64 = 8 << 20
+  public static let bridgeheadBytes: UInt64 = 2 << 20
+  public static let wildBytes: UInt64 = 32 << 20
+
+  /// Lays out heap, Bridgehead and Wild after the image, clamped to the window's end and kept below
+  /// the SysTable page when it sits above the image. Assumes imageStart < textEnd <= dataStart <= heapStart.
+  public static func make(imageStart: UInt64, textEnd: UInt64, dataStart: UInt64, heapStart: UInt64, ramEnd: UInt64) -> CellMemoryPlan {
+    var limit = ramEnd
+    let table = UInt64(SysTableLayout.address)
+    if table > heapStart && table < limit { limit = table }
+    func take(_ from: UInt64, _ bytes: UInt64) -> Region {
+      let start = min(from, limit)
+      return Region(base: start, size: min(bytes, limit - start))
+    }
+    let heap = take(heapStart, heapBytes)
+    let bridgehead = take(heap.end, bridgeheadBytes)
+    let wild = take(bridgehead.end, wildBytes)
+    return CellMemoryPlan(
+      text: Region(base: imageStart, size: textEnd - imageStart),
+      image: Region(base: imageStart, size: heapStart - imageStart),
+      heap: heap, bridgehead: bridgehead, wild: wild,
+      writableShared: Region(base: dataStart, size: heap.end - dataStart))
+  }
+}
+
 public enum CellBoot {
-  /// Installs the SysTable at the fixed address with direct entry points, prints the banner and
-  /// runs the NPL. Assumes console, heap and the SysTable page are usable. Never returns: when the
-  /// NPL returns without halting, the cell halts with code 0.
-  public static func run(_ id: CellIdentity, seed: UnsafeRawBufferPointer, npl: @convention(c) (UInt64) -> Void) -> Never {
+  /// Installs the SysTable, prints the banner, runs the NPL as a Matter-tier fiber with every
+  /// promise and returns its halt code (0 when every fiber ended without halting).
+  /// Assumes console and heap work and the SysTable page is mapped.
+  public static func run(_ id: CellIdentity, plan: CellMemoryPlan, seed: UnsafeRawBufferPointer,
+                         npl: @convention(c) (UInt64) -> Void) -> UInt64 {
     var raw: UInt64 = 0
     withUnsafeMutableBytes(of: &raw) { rumpk_platform_entropy($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8) }
     Entropy.seed(word: raw)
@@ -27,18 +63,32 @@ public enum CellBoot {
 
     let table = SysTable.fixed
     DirectEntries.addresses().withUnsafeBufferPointer { SysTableSetup.install(at: table, entries: $0) }
-
     Console.write("rumpk: \(id.arch) \(id.privilege) (entered at \(id.enteredAt))\n")
     Console.write("rumpk: SysTable at 0x\(hex(UInt64(SysTableLayout.address))) magic 0x\(hex(UInt64(table.magic))) size \(table.size) abi \(table.abi)\n")
-    npl(0)
-    rumpk_platform_halt(0)
+
+    do throws(KernelInitError) {
+      try Kernel.initialize(KernelConfiguration(
+        bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: 4,
+        sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text))
+    } catch {
+      Console.write("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
+      return 70
+    }
+    do throws(Errno) {
+      _ = try Scheduler.spawn(entry: UInt64(UInt(bitPattern: unsafeBitCast(npl, to: UnsafeRawPointer.self))),
+                              argument: 0, tier: .matter, promises: .all)
+    } catch {
+      Console.write("rumpk: cannot start the first fiber: error \(error.rawValue)\n")
+      return 70
+    }
+    return Scheduler.run()
   }
 
   public static func hex(_ v: UInt64) -> String {
     let digits: StaticString = "0123456789ABCDEF"
     var out: [UInt8] = []
-    var started = false
     var shift: UInt64 = 60
+    var started = false
     while true {
       let d = Int((v >> shift) & 0xF)
       if d != 0 || started || shift == 0 {

@@ -1,32 +1,45 @@
 // Validation of pointer/length pairs that arrive from NPL code. The kernel never dereferences a
-// caller's pointer before it passes here. Today the caller's partition is the whole cell RAM window
-// set at boot; with per-fiber partitions it narrows to the calling fiber's.
+// caller's pointer before it passes here. A range is acceptable when it does not wrap, is not null,
+// never touches the Bridgehead, and lies inside the calling fiber's partition or a cell-wide shared
+// region (the image; its data and the NPL heap for writes).
 
 public enum UserMemory {
-  nonisolated(unsafe) public static var windowStart: UInt64 = 0
-  nonisolated(unsafe) public static var windowEnd: UInt64 = UInt64.max
+  nonisolated(unsafe) static var bridgehead = Region.empty
+  nonisolated(unsafe) static var sharedReadOnly = Region.empty
+  nonisolated(unsafe) static var sharedReadWrite = Region.empty
+  nonisolated(unsafe) public private(set) static var executable = Region.empty
 
-  /// Sets the range [start, end) that caller buffers must lie in.
-  public static func setWindow(start: UInt64, end: UInt64) {
-    windowStart = start
-    windowEnd = end
+  static func configure(bridgehead b: Region, sharedReadOnly ro: Region, sharedReadWrite rw: Region, executable x: Region) {
+    bridgehead = b
+    sharedReadOnly = ro
+    sharedReadWrite = rw
+    executable = x
   }
 
-  /// True when [address, address+length) lies inside the window without wrapping. A zero length
-  /// is valid anywhere.
-  public static func contains(_ address: UInt64, _ length: UInt64) -> Bool {
+  /// Before the kernel core is initialised (early boot banners), the shared regions alone apply.
+  public static func setShared(readOnly: Region, readWrite: Region) {
+    sharedReadOnly = readOnly
+    sharedReadWrite = readWrite
+  }
+
+  /// True when the caller may access [address, address+length) (for writing when `write`).
+  public static func permits(_ address: UInt64, _ length: UInt64, write: Bool) -> Bool {
     if length == 0 { return true }
-    let (end, overflow) = address.addingReportingOverflow(length)
-    return !overflow && address >= windowStart && end <= windowEnd && address != 0
+    let (_, wraps) = address.addingReportingOverflow(length)
+    guard !wraps, address != 0, !bridgehead.overlaps(address, length) else { return false }
+    if sharedReadWrite.contains(address, length) { return true }
+    if !write && sharedReadOnly.contains(address, length) { return true }
+    let me = Scheduler.current
+    return me >= 0 && Fibers.table[Int(me)].partition.permits(address, length, write: write)
   }
 
   public static func readable(_ address: UInt64, _ length: UInt64) -> UnsafeRawBufferPointer? {
-    guard contains(address, length), length <= UInt64(Int.max) else { return nil }
+    guard length <= UInt64(Int.max), permits(address, length, write: false) else { return nil }
     return UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(address)), count: Int(length))
   }
 
   public static func writable(_ address: UInt64, _ length: UInt64) -> UnsafeMutableRawBufferPointer? {
-    guard contains(address, length), length <= UInt64(Int.max) else { return nil }
+    guard length <= UInt64(Int.max), permits(address, length, write: true) else { return nil }
     return UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: UInt(address)), count: Int(length))
   }
 }

@@ -4,19 +4,19 @@
 
 import RumpkPlatform
 
-struct HeapBlock {
+public struct HeapBlock {
   var size: Int          // bytes including this header, multiple of 16
   var next: UnsafeMutablePointer<HeapBlock>?  // next free block in address order (free blocks only)
 }
 
-enum Heap {
+public enum Heap {
   static let headerSize = 16
   nonisolated(unsafe) static var freeList: UnsafeMutablePointer<HeapBlock>? = nil
   nonisolated(unsafe) static var regionStart: UInt = 0
   nonisolated(unsafe) static var regionEnd: UInt = 0
 
   /// Hands the heap [start, end). Assumes the region is unused RAM; called once before any allocation.
-  static func initialize(start: UInt, end: UInt) {
+  public static func initialize(start: UInt, end: UInt) {
     let s = (start + 15) & ~15
     let e = end & ~15
     guard e > s + UInt(headerSize) * 2 else { return }

@@ -1,9 +1,10 @@
-// aarch64 cell start-up after boot.S: learn the board, set up the heap, hand over to the portable
-// CellBoot.
+// aarch64 cell start-up after boot.S: learn the board, plan memory, hand over to CellBoot, power off
+// with the halt code.
 
 import FDT
 import RumpkArch
 import RumpkKernel
+import RumpkRuntime
 import RumpkPlatform
 
 /// Entered from boot.S at EL1 with a stack. `dtb` is the loader's x0, `enteredAt` the EL of _start.
@@ -11,12 +12,15 @@ import RumpkPlatform
 public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   if enteredAt == 2 { Board.psci = .smc }  // nothing above EL2 but firmware
   let found = Board.discover(candidate: dtb)
-  let heapStart = UInt(rumpk_heap_start())
-  Heap.initialize(start: heapStart, end: heapStart + 8 << 20)
-  UserMemory.setWindow(start: Board.ramStart, end: Board.ramEnd)
+  let plan = CellMemoryPlan.make(
+    imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
+    dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
+  Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
+  UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.write("rumpk: no device tree found; using QEMU virt defaults\n") }
   let el = (read_CurrentEL() >> 2) & 3
-  CellBoot.run(
+  let code = CellBoot.run(
     CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),
-    seed: Board.rngSeed, npl: npl_main)
+    plan: plan, seed: Board.rngSeed, npl: npl_main)
+  Power.off(code: code)
 }

@@ -45,3 +45,9 @@ public func platformEntropy(_ bytes: UnsafeMutablePointer<UInt8>?, _ count: Int)
 public func platformHalt(_ code: UInt64) -> Never {
   Power.off(code: code)
 }
+
+@_cdecl("rumpk_platform_ticks")
+public func platformTicks() -> UInt64 { read_cntvct_el0() }
+
+@_cdecl("rumpk_platform_ticks_per_second")
+public func platformTicksPerSecond() -> UInt64 { max(read_cntfrq_el0(), 1) }

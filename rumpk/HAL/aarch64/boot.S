@@ -37,6 +37,8 @@ _start:
 
 1:  ldr     x0, =__stack_top
     mov     sp, x0
+    ldr     x0, =rumpk_vectors
+    msr     vbar_el1, x0
     mov     x0, #(3 << 20)             // CPACR_EL1.FPEN: the embedded stdlib may touch SIMD for copies
     msr     cpacr_el1, x0
     isb

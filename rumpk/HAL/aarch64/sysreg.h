@@ -47,6 +47,10 @@ static inline uint64_t rumpk_semihost(uint64_t op, const void *block) {
 
 
 // Linker-script symbols.
+extern char __text_end[];
+extern char __data_start[];
+static inline uintptr_t rumpk_text_end(void) { return (uintptr_t)__text_end; }
+static inline uintptr_t rumpk_data_start(void) { return (uintptr_t)__data_start; }
 extern char __heap_start[];
 extern char __image_start[];
 static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start; }

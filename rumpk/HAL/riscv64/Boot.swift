@@ -1,16 +1,22 @@
-// riscv64 cell start-up after boot.S: learn the board, set up the heap, hand over to CellBoot.
+// riscv64 cell start-up after boot.S: learn the board, plan memory, hand over to CellBoot, power off
+// with the halt code.
 
 import RumpkArch
 import RumpkKernel
+import RumpkRuntime
 import RumpkPlatform
 
 /// Entered from boot.S in S-mode with a stack. `dtb` comes from the loader's a1.
 @_cdecl("rumpk_main")
 public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
   let found = Board.discover(address: dtb)
-  let heapStart = UInt(rumpk_heap_start())
-  Heap.initialize(start: heapStart, end: heapStart + 8 << 20)
-  UserMemory.setWindow(start: Board.ramStart, end: Board.ramEnd)
+  let plan = CellMemoryPlan.make(
+    imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
+    dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
+  Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
+  UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.write("rumpk: no device tree found; using QEMU virt defaults\n") }
-  CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"), seed: Board.rngSeed, npl: npl_main)
+  let code = CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"),
+                          plan: plan, seed: Board.rngSeed, npl: npl_main)
+  Power.off(code: code)
 }

@@ -19,6 +19,12 @@ static inline struct rumpk_sbiret rumpk_sbi(uint64_t ext, uint64_t fn, uint64_t 
   return ret;
 }
 
+extern char __text_end[];
+extern char __data_start[];
+static inline uintptr_t rumpk_text_end(void) { return (uintptr_t)__text_end; }
+static inline uintptr_t rumpk_data_start(void) { return (uintptr_t)__data_start; }
 extern char __heap_start[];
+extern char __image_start[];
+static inline uintptr_t rumpk_image_start(void) { return (uintptr_t)__image_start; }
 static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start; }
 #endif

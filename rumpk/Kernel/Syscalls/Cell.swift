@@ -18,5 +18,5 @@ func sysRandom(_ args: SyscallArgs) -> Int64 {
 
 /// halt(code): ends the cell; the code reaches whoever started it. Does not return.
 func sysHalt(_ args: SyscallArgs) -> Int64 {
-  rumpk_platform_halt(args.a0)
+  Scheduler.halt(code: args.a0)
 }

@@ -1,6 +1,7 @@
-// One dispatcher for the 12 syscalls (DESIGN §3.2). Every handler has the same signature, takes the
-// raw argument registers and returns the raw result register; the SysTable entry points (direct calls
-// in the foundation image, trap stubs at EL0 later) all land here.
+// One dispatcher for the 12 syscalls (DESIGN §3.2). Every handler has the same signature: the raw
+// argument registers in, the raw result register out. The SysTable entry points (direct calls at
+// EL1 and in hosted mode, trap stubs from EL0 later) all land here. The promise check happens once,
+// here: a call without its promise ends the calling fiber (not the cell) and is recorded.
 
 import RumpkABI
 
@@ -15,25 +16,62 @@ public struct SyscallArgs {
 public typealias SyscallHandler = (SyscallArgs) -> Int64
 
 public enum SyscallDispatch {
-  /// Routes call number `number` to its handler. Assumes nothing about the arguments: an unknown
-  /// number is EINVAL, and every handler validates its own arguments.
+  /// Routes call `number`. Assumes nothing about the arguments: an unknown number is EINVAL, and
+  /// every handler validates its own. Outside any fiber (early boot) only the promise check is skipped.
+  @inline(__always)
   public static func dispatch(_ number: UInt64, _ args: SyscallArgs) -> Int64 {
-    guard number < UInt64(SysTableLayout.syscallCount), let call = Syscall(rawValue: Int(number)) else {
-      return Errno.einval.rawValue
+    guard number < 12 else { return Errno.einval.rawValue }
+    let me = Scheduler.current
+    if me >= 0 {
+      let need = requiredPromiseBits[Int(number)]
+      if need != 0 && Fibers.table[Int(me)].promises.rawValue & need == 0 {
+        violation(Int(me), Int(number))
+      }
     }
-    switch call {
-    case .pledge: return sysPledge(args)
-    case .unveil: return sysUnveil(args)
-    case .read: return sysRead(args)
-    case .write: return sysWrite(args)
-    case .map: return sysMap(args)
-    case .unmap: return sysUnmap(args)
-    case .spawn: return sysSpawn(args)
-    case .kill: return sysKill(args)
-    case .yield: return sysYield(args)
-    case .time: return sysTime(args)
-    case .random: return sysRandom(args)
-    case .halt: return sysHalt(args)
+    switch number {
+    case 0: return sysPledge(args)
+    case 1: return sysUnveil(args)
+    case 2: return sysRead(args)
+    case 3: return sysWrite(args)
+    case 4: return sysMap(args)
+    case 5: return sysUnmap(args)
+    case 6: return sysSpawn(args)
+    case 7: return sysKill(args)
+    case 8: return sysYield(args)
+    case 9: return sysTime(args)
+    case 10: return sysRandom(args)
+    default: return sysHalt(args)
+    }
+  }
+
+  /// Promise bit each call needs, by number (0 = none), so the check is one load and one AND.
+  static let requiredPromiseBits: InlineArray<12, UInt64> = [
+    0, 0, Promises.stdio.rawValue, Promises.stdio.rawValue, Promises.mem.rawValue, Promises.mem.rawValue,
+    Promises.proc.rawValue, Promises.proc.rawValue, Promises.stdio.rawValue, Promises.stdio.rawValue,
+    Promises.rand.rawValue, Promises.halt.rawValue,
+  ]
+
+  /// Records the broken promise and ends the calling fiber. Never returns to it.
+  static func violation(_ fiber: Int, _ number: Int) -> Never {
+    Fibers.table[fiber].violation = Int8(number)
+    Console.write("rumpk: fiber \(fiber) called \(name(number)) without its promise; fiber ended\n")
+    Scheduler.exitCurrent(.promiseViolation)
+  }
+
+  static func name(_ n: Int) -> StaticString {
+    switch n {
+    case 0: return "pledge"
+    case 1: return "unveil"
+    case 2: return "read"
+    case 3: return "write"
+    case 4: return "map"
+    case 5: return "unmap"
+    case 6: return "spawn"
+    case 7: return "kill"
+    case 8: return "yield"
+    case 9: return "time"
+    case 10: return "random"
+    default: return "halt"
     }
   }
 }

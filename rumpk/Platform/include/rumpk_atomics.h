@@ -9,6 +9,7 @@ static inline void rumpk_store_release_u64(volatile uint64_t *p, uint64_t v) { _
 static inline uint64_t rumpk_load_relaxed_u64(const volatile uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline void rumpk_store_relaxed_u64(volatile uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline uint32_t rumpk_load_acquire_u32(const volatile uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline uint32_t rumpk_load_relaxed_u32(const volatile uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline void rumpk_store_release_u32(volatile uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 static inline uint64_t rumpk_fetch_add_u64(volatile uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 static inline void rumpk_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

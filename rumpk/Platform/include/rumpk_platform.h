@@ -26,6 +26,14 @@ _Noreturn void rumpk_platform_halt(uint64_t code);
 // The layout of the context is private to each architecture's switch routine.
 void rumpk_context_switch(void **from_sp, void *to_sp);
 
+// Prepares a fresh stack whose top is `stack_top` (16-byte aligned) so that switching to the
+// returned stack pointer calls entry(arg). `entry` must never return.
+void *rumpk_context_prepare(void *stack_top, void (*entry)(uint64_t), uint64_t arg);
+
+// A cheap monotonic tick counter (cycle counter, CNTVCT, rdtime) and its rate, for budgets.
+uint64_t rumpk_platform_ticks(void);
+uint64_t rumpk_platform_ticks_per_second(void);
+
 #include "rumpk_atomics.h"
 
 // The NPL entry point the cell image links in (guests/<name>); runs with `arg` = 0 on the boot fiber.

@@ -9,4 +9,9 @@ void rumpk_fiber_trampoline(void);
 
 static inline int rumpk_hosted_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 static inline long rumpk_hosted_getrandom(void *buf, unsigned long len) { return getrandom(buf, len, 0); }
+// The executable's code and data, from the linker's standard symbols.
+const void *hosted_text_start(void);
+const void *hosted_text_end(void);
+const void *hosted_data_start(void);
+const void *hosted_data_end(void);
 #endif

@@ -1,0 +1,48 @@
+// Hosted mode (x86_64): a fresh fiber stack laid out as rumpk_context_switch expects to pop it, and
+// the tick counter for budgets.
+#include <stdint.h>
+#include <time.h>
+#include "rumpk_hosted_switch.h"
+
+// Frame, low to high: MXCSR|x87 CW, r15, r14, r13 (entry), r12 (arg), rbx, rbp, return address
+// (the trampoline). After `ret` the stack pointer is 16-byte aligned, as the trampoline's call needs.
+void *rumpk_context_prepare(void *stack_top, void (*entry)(uint64_t), uint64_t arg) {
+  uint64_t *top = (uint64_t *)(((uintptr_t)stack_top & ~(uintptr_t)15) - 16);
+  uint64_t *frame = top - 8;
+  frame[0] = 0x1f80ull | (0x037full << 32);
+  frame[1] = 0;                       // r15
+  frame[2] = 0;                       // r14
+  frame[3] = (uint64_t)(uintptr_t)entry;  // r13
+  frame[4] = arg;                     // r12
+  frame[5] = 0;                       // rbx
+  frame[6] = 0;                       // rbp
+  frame[7] = (uint64_t)(uintptr_t)rumpk_fiber_trampoline;
+  return frame;
+}
+
+uint64_t rumpk_platform_ticks(void) {
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+// The TSC rate, measured once against CLOCK_MONOTONIC over ~20 ms.
+uint64_t rumpk_platform_ticks_per_second(void) {
+  static uint64_t rate;
+  if (rate) return rate;
+  struct timespec a, b, pause = {0, 20000000};
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  uint64_t t0 = rumpk_platform_ticks();
+  nanosleep(&pause, 0);
+  uint64_t t1 = rumpk_platform_ticks();
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)(b.tv_nsec - a.tv_nsec);
+  rate = ns ? (t1 - t0) * 1000000000ull / ns : 1000000000ull;
+  return rate ? rate : 1;
+}
+
+extern char __executable_start[], etext[], __data_start[], end[];
+const void *hosted_text_start(void) { return __executable_start; }
+const void *hosted_text_end(void) { return etext; }
+const void *hosted_data_start(void) { return __data_start; }
+const void *hosted_data_end(void) { return end; }

@@ -1,0 +1,106 @@
+// The fiber table: a fixed array in the Bridgehead, sized at boot. Slots are reused with a new
+// generation, so ids of ended fibers go stale instead of aliasing.
+
+import RumpkABI
+import RumpkPlatform
+
+public enum Fibers {
+  nonisolated(unsafe) static var table: UnsafeMutablePointer<Fiber> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) public private(set) static var capacity = 0
+  nonisolated(unsafe) public private(set) static var live = 0
+  nonisolated(unsafe) static var freeHint = 0
+  nonisolated(unsafe) public static var stackPages = 1
+
+  /// Allocates the table for `capacity` fibers from the Bridgehead. False when it does not fit.
+  static func initialize(capacity n: Int) -> Bool {
+    guard n > 0, let t = Bridgehead.allocate(Fiber.self, count: n) else { return false }
+    for i in 0..<n { (t + i).initialize(to: Fiber()) }
+    table = t
+    capacity = n
+    live = 0
+    freeHint = 0
+    return true
+  }
+
+  /// The slot of a live fiber named by `id`, or nil for a stale, free or out-of-range id.
+  public static func index(of id: FiberID) -> Int? {
+    let i = id.index
+    guard i < capacity, table[i].state != .free, table[i].state != .dead, table[i].generation == id.generation else {
+      return nil
+    }
+    return i
+  }
+
+  public static func id(of index: Int) -> FiberID { FiberID(index: index, generation: table[index].generation) }
+
+  public static func state(_ id: FiberID) -> FiberState? {
+    let i = id.index
+    guard i < capacity, table[i].generation == id.generation else { return nil }
+    return table[i].state
+  }
+
+  public static func end(_ id: FiberID) -> FiberEnd? {
+    let i = id.index
+    guard i < capacity, table[i].generation == id.generation else { return nil }
+    return table[i].end
+  }
+
+  public static func promises(_ id: FiberID) -> Promises? { index(of: id).map { table[$0].promises } }
+  public static func tier(_ id: FiberID) -> Tier? { index(of: id).map { table[$0].tier } }
+  public static func overruns(_ id: FiberID) -> UInt32 { id.index < capacity ? table[id.index].overruns : 0 }
+  public static func violation(_ id: FiberID) -> Int8 { id.index < capacity ? table[id.index].violation : -1 }
+  public static func stack(_ id: FiberID) -> Region? { index(of: id).map { table[$0].stack } }
+
+  /// Creates a ready-to-run fiber that will call `entry(argument)` on its own stack.
+  /// Errors: EAGAIN when the table is full, ENOMEM when Wild has no pages for the stack.
+  static func create(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises, parent: Int32,
+                     unveil: UnveilSet) throws(Errno) -> Int {
+    guard live < capacity else { throw .eagain }
+    var i = freeHint
+    while table[i].state != .free {
+      i = i + 1 == capacity ? 0 : i + 1
+    }
+    guard let stackBase = WildAllocator.allocate(pages: stackPages) else { throw .enomem }
+    let stack = Region(base: stackBase, size: UInt64(stackPages) * pageSize)
+    var f = Fiber()
+    f.generation = table[i].generation &+ 1
+    f.state = .ready
+    f.tier = tier
+    f.promises = promises
+    f.parent = parent
+    f.entry = entry
+    f.argument = argument
+    f.stack = stack
+    f.unveil = unveil
+    _ = f.partition.add(OwnedRegion(region: stack, kind: .stack, writable: true))
+    f.sp = rumpk_context_prepare(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)), fiberStart, UInt64(i))
+    table[i] = f
+    live += 1
+    freeHint = i + 1 == capacity ? 0 : i + 1
+    return i
+  }
+
+  /// Returns everything the fiber owned: grants given and received, mapped pages, the stack.
+  /// Assumes the fiber is not running on its stack any more.
+  static func reclaim(_ i: Int) {
+    Grants.revokeAll(fiber: i, within: nil, received: true)
+    for s in 0..<Partition.capacity {
+      let slot = table[i].partition.slots[s]
+      if slot.kind == .mapped || slot.kind == .stack {
+        WildAllocator.free(slot.region.base, pages: Int(slot.region.size / pageSize))
+      }
+      table[i].partition.remove(at: s)
+    }
+    table[i].state = .free
+    live -= 1
+  }
+}
+
+/// First code of every fiber (via rumpk_context_prepare): runs the entry, then ends the fiber.
+let fiberStart: @convention(c) (UInt64) -> Void = { index in
+  Scheduler.afterSwitch()
+  let f = Fibers.table[Int(index)]
+  let entry = unsafeBitCast(UInt(f.entry), to: (@convention(c) (UInt64) -> Void).self)
+  entry(f.argument)
+  Scheduler.exitCurrent(.returned)
+}

@@ -1,0 +1,56 @@
+// Bringing the portable kernel up over the memory a platform hands it, and the cell-wide facts the
+// syscall layer checks against.
+
+import RumpkABI
+
+public struct KernelConfiguration {
+  /// Kernel-only memory: fiber table, scheduler state, event ring.
+  public var bridgehead: Region
+  /// Memory for stacks, mapped pages and DMA buffers.
+  public var wild: Region
+  public var maxFibers: Int
+  public var stackPages: Int
+  /// Regions every fiber of the cell may read (the image) or write (image data, the NPL heap).
+  public var sharedReadOnly: Region
+  public var sharedReadWrite: Region
+  /// Where fiber entry points may lie (the image's text); spawn refuses any other entry.
+  public var executable: Region
+
+  public init(bridgehead: Region, wild: Region, maxFibers: Int = 64, stackPages: Int = 1,
+              sharedReadOnly: Region = .empty, sharedReadWrite: Region = .empty, executable: Region = .empty) {
+    self.bridgehead = bridgehead
+    self.wild = wild
+    self.maxFibers = maxFibers
+    self.stackPages = stackPages
+    self.sharedReadOnly = sharedReadOnly
+    self.sharedReadWrite = sharedReadWrite
+    self.executable = executable
+  }
+}
+
+public enum KernelInitError: Error { case bridgeheadTooSmall }
+
+public enum Kernel {
+  /// Lays out the Bridgehead and Wild, empties the fiber table, scheduler and event ring.
+  /// Assumes nothing runs on the kernel yet; may be called again (tests) once the last run ended.
+  public static func initialize(_ c: KernelConfiguration) throws(KernelInitError) {
+    Bridgehead.initialize(c.bridgehead)
+    guard Fibers.initialize(capacity: c.maxFibers),
+          DeadlineQueue.initialize(capacity: c.maxFibers),
+          Scheduler.initialize(),
+          Events.initialize(),
+          Grants.initialize(),
+          Channels.initialize(),
+          WildAllocator.initialize(c.wild) else { throw .bridgeheadTooSmall }
+    Fibers.stackPages = max(c.stackPages, 1)
+    UserMemory.configure(bridgehead: c.bridgehead, sharedReadOnly: c.sharedReadOnly,
+                         sharedReadWrite: c.sharedReadWrite, executable: c.executable)
+  }
+
+  /// Bridgehead bytes needed for `maxFibers` fibers and a Wild region of `wildBytes`.
+  public static func bridgeheadBytes(maxFibers: Int, wildBytes: UInt64) -> UInt64 {
+    UInt64(maxFibers) * UInt64(MemoryLayout<Fiber>.stride + 4 + 8 + 64) + wildBytes / pageSize / 8 + 256 * 1024
+  }
+
+  public static var fiberStateBytes: Int { MemoryLayout<Fiber>.stride }
+}
