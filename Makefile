@@ -19,6 +19,7 @@ deps:
 images: deps
 	@for arch in $(ARCHES); do for g in $(GUESTS); do \
 	  rumpk/build-image $$arch $$g $(BUILD) || exit 1; done; done
+	@rumkv/build-image aarch64 $(BUILD)
 
 host: deps
 	$(SWIFT) build

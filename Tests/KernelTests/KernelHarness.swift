@@ -8,10 +8,12 @@ import RumpkHosted
 
 enum KernelHarness {
   nonisolated(unsafe) static var arena: UnsafeMutableRawPointer? = nil
-  static let arenaBytes = 256 << 20
+  static let arenaBytes = 1 << 30
 
-  /// A fresh kernel: 4 MiB... Bridgehead sized for `maxFibers`, the rest of a 256 MiB arena as Wild.
-  static func boot(maxFibers: Int = 64, stackPages: Int = 1, wildBytes: UInt64 = 64 << 20) {
+  /// A fresh kernel: a Bridgehead sized for `maxFibers`, then `wildBytes` of Wild, from one arena.
+  /// Hosted fibers run debug-built Swift over glibc (lazy symbol binding saves the whole vector
+  /// register file on the stack), so they get 64 KiB; bare-metal fibers keep the 4 KiB default.
+  static func boot(maxFibers: Int = 64, stackPages: Int = 16, wildBytes: UInt64 = 64 << 20) {
     if arena == nil {
       arena = mmap(nil, arenaBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
       precondition(arena != MAP_FAILED)

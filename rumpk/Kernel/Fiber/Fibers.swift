@@ -22,6 +22,10 @@ public enum Fibers {
     return true
   }
 
+  /// Written at the lowest word of every stack; a switch that finds it changed stops the cell,
+  /// since whatever lies below the stack has been overwritten.
+  static let stackCanary: UInt64 = 0x5275_6D70_6B53_4B21
+
   /// The slot of a live fiber named by `id`, or nil for a stale, free or out-of-range id.
   public static func index(of id: FiberID) -> Int? {
     let i = id.index
@@ -73,6 +77,7 @@ public enum Fibers {
     f.stack = stack
     f.unveil = unveil
     _ = f.partition.add(OwnedRegion(region: stack, kind: .stack, writable: true))
+    UnsafeMutablePointer<UInt64>(bitPattern: UInt(stack.base))!.pointee = stackCanary
     f.sp = rumpk_context_prepare(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)), fiberStart, UInt64(i))
     table[i] = f
     live += 1
@@ -99,8 +104,8 @@ public enum Fibers {
 /// First code of every fiber (via rumpk_context_prepare): runs the entry, then ends the fiber.
 let fiberStart: @convention(c) (UInt64) -> Void = { index in
   Scheduler.afterSwitch()
-  let f = Fibers.table[Int(index)]
-  let entry = unsafeBitCast(UInt(f.entry), to: (@convention(c) (UInt64) -> Void).self)
-  entry(f.argument)
+  let fiber = Fibers.table + Int(index)
+  let entry = unsafeBitCast(UInt(fiber.pointee.entry), to: (@convention(c) (UInt64) -> Void).self)
+  entry(fiber.pointee.argument)
   Scheduler.exitCurrent(.returned)
 }

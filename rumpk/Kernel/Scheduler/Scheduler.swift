@@ -200,10 +200,18 @@ public enum Scheduler {
 
   @inline(__always)
   static func charge(_ i: Int, _ now: UInt64) {
+    if UnsafePointer<UInt64>(bitPattern: UInt(Fibers.table[i].stack.base))!.pointee != Fibers.stackCanary {
+      stackOverflow(i)
+    }
     let budget = budgetTicks[Int(Fibers.table[i].tier.rawValue)]
     let ran = now &- Fibers.table[i].runStart
     if ran > Fibers.table[i].worstRunTicks { Fibers.table[i].worstRunTicks = ran }
     if budget != 0 && ran > budget { overrun(i, ran) }
+  }
+
+  static func stackOverflow(_ i: Int) -> Never {
+    Console.write("rumpk: fiber \(i) overflowed its \(Fibers.table[i].stack.size / 1024) KiB stack; stopping the cell\n")
+    rumpk_platform_halt(72)
   }
 
   static func overrun(_ i: Int, _ ticks: UInt64) {
