@@ -70,3 +70,25 @@ func which(_ name: String) -> String? {
   }
   return nil
 }
+
+extension Project {
+  /// The bootable Rumkv image: the flat image (QEMU loads an ELF kernel without its initrd).
+  func rumkvImage(arch: Arch) -> URL {
+    buildDir.appendingPathComponent("rumkv/rumkv-\(arch.rawValue).bin")
+  }
+
+  func requireRumkv(arch: Arch) throws -> URL {
+    let url = rumkvImage(arch: arch)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw UserError("Rumkv is not built yet (\(url.path)); build it with: rumkv/build-image \(arch.rawValue)")
+    }
+    return url
+  }
+
+  /// Cells that have a manifest in deploy/cells/.
+  func cellManifests() -> [String] {
+    let dir = root.appendingPathComponent("deploy/cells")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
+  }
+}

@@ -25,6 +25,15 @@ public struct CellMemoryPlan {
   public var wild: Region
   public var writableShared: Region  // image data + heap
 
+  public init(text: Region, image: Region, heap: Region, bridgehead: Region, wild: Region, writableShared: Region) {
+    self.text = text
+    self.image = image
+    self.heap = heap
+    self.bridgehead = bridgehead
+    self.wild = wild
+    self.writableShared = writableShared
+  }
+
   public static let heapBytes: UInt64 = 8 << 20
   public static let bridgeheadBytes: UInt64 = 2 << 20
   public static let wildBytes: UInt64 = 32 << 20
@@ -55,7 +64,7 @@ public enum CellBoot {
   /// promise and returns its halt code (0 when every fiber ended without halting).
   /// Assumes console and heap work and the SysTable page is mapped.
   public static func run(_ id: CellIdentity, plan: CellMemoryPlan, seed: UnsafeRawBufferPointer,
-                         npl: @convention(c) (UInt64) -> Void) -> UInt64 {
+                         npl: @convention(c) (UInt64) -> Void, stackPages: Int = 4) -> UInt64 {
     var raw: UInt64 = 0
     withUnsafeMutableBytes(of: &raw) { rumpk_platform_entropy($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8) }
     Entropy.seed(word: raw)
@@ -68,7 +77,7 @@ public enum CellBoot {
 
     do throws(KernelInitError) {
       try Kernel.initialize(KernelConfiguration(
-        bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: 4,
+        bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: stackPages,
         sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text))
     } catch {
       Console.write("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
