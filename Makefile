@@ -15,11 +15,14 @@ all: images host
 deps:
 	@deploy/install-deps
 
-# One ELF per arch and guest: build/images/<guest>-<arch>.elf (sizes printed as they link).
+# One ELF per arch and guest: build/images/<guest>-<arch>.elf (sizes printed as they link), Rumkv
+# (build/rumkv), and each guest as a hosted Linux executable (build/hosted/<guest>).
 images: deps
 	@for arch in $(ARCHES); do for g in $(GUESTS); do \
 	  rumpk/build-image $$arch $$g $(BUILD) || exit 1; done; done
 	@rumkv/build-image aarch64 $(BUILD)
+	@for g in $(GUESTS); do rumpk/build-hosted $$g $(BUILD) >/dev/null || exit 1; done
+	@echo "hosted cells: $(addprefix $(BUILD)/hosted/,$(GUESTS))"
 
 host: deps
 	$(SWIFT) build

@@ -7,7 +7,7 @@ struct RumpkCtl: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rumpkctl",
     abstract: "Run and manage Rumpk cells.",
-    subcommands: [Run.self, Guests.self, Start.self, Stop.self, Status.self, List.self, Logs.self, Doctor.self])
+    subcommands: [Run.self, Hosted.self, Guests.self, Start.self, Stop.self, Status.self, List.self, Logs.self, Doctor.self])
 }
 
 /// The architectures a cell image is built for.
