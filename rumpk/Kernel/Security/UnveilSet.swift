@@ -14,6 +14,9 @@ public struct UnveilPermissions: OptionSet, Sendable {
 
 public enum UnveilResult: Sendable { case ok, locked, full, badName }
 
+/// What opening a name may do: go ahead, act as if the name did not exist, or be refused.
+public enum UnveilAccess: Sendable { case allowed, hidden, denied }
+
 public struct UnveilSet: Sendable {
   public static let capacity = 8
   public static let nameCapacity = 62
@@ -60,7 +63,13 @@ public struct UnveilSet: Sendable {
   /// True when opening `name` with `permissions` is allowed: no unveil yet, or an entry equal to
   /// `name` or a prefix of it ending at a '/' boundary grants every requested permission.
   public func permits(_ name: UnsafeRawBufferPointer, _ permissions: UnveilPermissions) -> Bool {
-    if !active { return true }
+    access(name, permissions) == .allowed
+  }
+
+  /// Like `permits`, but tells a name no entry covers (hidden) from one covered without the
+  /// requested permissions (denied).
+  public func access(_ name: UnsafeRawBufferPointer, _ permissions: UnveilPermissions) -> UnveilAccess {
+    if !active { return .allowed }
     var best = -1
     var bestLength = -1
     for i in 0..<Int(count) {
@@ -74,8 +83,8 @@ public struct UnveilSet: Sendable {
         bestLength = n
       }
     }
-    guard best >= 0 else { return false }
-    return UnveilPermissions(rawValue: entries[best].permissions).isSuperset(of: permissions)
+    guard best >= 0 else { return .hidden }
+    return UnveilPermissions(rawValue: entries[best].permissions).isSuperset(of: permissions) ? .allowed : .denied
   }
 
   func matchesExactly(_ i: Int, _ name: UnsafeRawBufferPointer) -> Bool {

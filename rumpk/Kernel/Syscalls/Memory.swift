@@ -12,7 +12,8 @@ public enum MapFlags {
 /// map(hint, len, flags): fresh zeroed pages (len rounded up to 4 KiB) owned by the caller; the hint
 /// is advisory and ignored today. With MapFlags.named: open a named channel region, which needs the
 /// ring promise and an unveiled name. Errors: EINVAL bad length/flags, ENOMEM Wild exhausted, ENOSPC
-/// partition table full, EFAULT bad name buffer, ENOENT unknown name, EPERM promise/unveil refusal.
+/// partition table full, EFAULT bad name buffer, ENOENT unknown or unveiled-away name, EPERM no ring
+/// promise or an unveiled name without the requested permission.
 func sysMap(_ args: SyscallArgs) -> Int64 {
   let me = Scheduler.current
   guard me >= 0 else { return Errno.eperm.rawValue }
@@ -36,7 +37,11 @@ func mapNamed(_ me: Int, _ args: SyscallArgs) -> Int64 {
   guard args.a1 >= 1, args.a1 <= UInt64(Channels.nameCapacity) else { return Errno.einval.rawValue }
   guard let name = UserMemory.readable(args.a0, args.a1) else { return Errno.efault.rawValue }
   let perms: UnveilPermissions = args.a2 & MapFlags.write != 0 ? [.read, .write] : .read
-  guard Fibers.table[me].unveil.permits(name, perms) else { return Errno.eperm.rawValue }
+  switch Fibers.table[me].unveil.access(name, perms) {
+  case .allowed: break
+  case .hidden: return Errno.enoent.rawValue
+  case .denied: return Errno.eperm.rawValue
+  }
   guard let region = Channels.lookup(name) else { return Errno.enoent.rawValue }
   if Fibers.table[me].partition.find(region, kind: .named) == nil {
     let entry = OwnedRegion(region: region, kind: .named, writable: args.a2 & MapFlags.write != 0)
