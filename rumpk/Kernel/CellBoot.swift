@@ -72,48 +72,29 @@ public enum CellBoot {
 
     let table = SysTable.fixed
     DirectEntries.addresses().withUnsafeBufferPointer { SysTableSetup.install(at: table, entries: $0) }
-    Console.write("rumpk: \(id.arch) \(id.privilege) (entered at \(id.enteredAt))\n")
-    Console.write("rumpk: SysTable at 0x\(hex(UInt64(SysTableLayout.address))) magic 0x\(hex(UInt64(table.magic))) size \(table.size) abi \(table.abi)\n")
+    Console.put("rumpk: "); Console.put(id.arch); Console.put(" "); Console.put(id.privilege)
+    Console.put(" (entered at "); Console.put(id.enteredAt); Console.put(")\n")
+    Console.put("rumpk: SysTable at 0x"); Console.hex(UInt64(SysTableLayout.address))
+    Console.put(" magic 0x"); Console.hex(UInt64(table.magic))
+    Console.put(" size "); Console.dec(UInt64(table.size))
+    Console.put(" abi "); Console.dec(UInt64(table.abi)); Console.put("\n")
 
     do throws(KernelInitError) {
       try Kernel.initialize(KernelConfiguration(
         bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: stackPages,
         sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text))
     } catch {
-      Console.write("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
+      Console.put("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
       return 70
     }
     do throws(Errno) {
       _ = try Scheduler.spawn(entry: UInt64(UInt(bitPattern: unsafeBitCast(npl, to: UnsafeRawPointer.self))),
                               argument: 0, tier: .matter, promises: .all)
     } catch {
-      Console.write("rumpk: cannot start the first fiber: error \(error.rawValue)\n")
+      Console.put("rumpk: cannot start the first fiber: error -"); Console.dec(UInt64(-error.rawValue)); Console.put("\n")
       return 70
     }
     return Scheduler.run()
   }
 
-  public static func hex(_ v: UInt64) -> String {
-    let digits: StaticString = "0123456789ABCDEF"
-    var out: [UInt8] = []
-    var shift: UInt64 = 60
-    var started = false
-    while true {
-      let d = Int((v >> shift) & 0xF)
-      if d != 0 || started || shift == 0 {
-        started = true
-        out.append(digits.utf8Start[d])
-      }
-      if shift == 0 { break }
-      shift -= 4
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
-}
-
-public enum Console {
-  public static func write(_ s: String) {
-    var copy = s
-    copy.withUTF8 { rumpk_platform_console_write($0.baseAddress, $0.count) }
-  }
 }

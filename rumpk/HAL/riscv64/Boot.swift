@@ -15,7 +15,7 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
     dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
-  if !found { Console.write("rumpk: no device tree found; using QEMU virt defaults\n") }
+  if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
   let code = CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"),
                           plan: plan, seed: Board.rngSeed, npl: npl_main)
   Power.off(code: code)

@@ -61,7 +61,15 @@ public struct IONConsumer: ~Copyable {
 
   /// Closes the channel on this side. Writes nothing to shared memory.
   public mutating func close() {
-    if fault == nil { fault = .closedByOwner }
+    if fault == nil { enterClosed(.closedByOwner) }
+  }
+
+  /// Records the fault and makes the cached head say "empty", so every hot-path check falls through to
+  /// `refreshHead`, which answers closed: the fast path needs no separate closed test.
+  @inlinable
+  mutating func enterClosed(_ f: IONFault) {
+    fault = f
+    cachedHead = tail
   }
 
   /// Hands the next message to `body`, then releases its slot (one tail store).
@@ -69,8 +77,7 @@ public struct IONConsumer: ~Copyable {
   /// channel is or just became closed (bad head, magic or length), without calling `body`.
   @inlinable @inline(__always)
   public mutating func tryConsume(_ body: (IONMessage) -> Void) -> IONPoll {
-    guard fault == nil else { return .closed }
-    if cachedHead == tail {
+    if cachedHead == tail {  // empty by the cache, or closed (closing sets cachedHead = tail)
       guard refreshHead() else { return .closed }
       if cachedHead == tail { return .empty }
     }
@@ -87,8 +94,7 @@ public struct IONConsumer: ~Copyable {
   /// Guarantees: the slot is released only on `.message`; `.bufferTooSmall` leaves it in the ring.
   @inlinable @inline(__always)
   public mutating func tryConsume(into buffer: UnsafeMutableRawBufferPointer) -> IONReceive {
-    guard fault == nil else { return .closed }
-    if cachedHead == tail {
+    if cachedHead == tail {  // empty by the cache, or closed (closing sets cachedHead = tail)
       guard refreshHead() else { return .closed }
       if cachedHead == tail { return .empty }
     }
@@ -108,9 +114,8 @@ public struct IONConsumer: ~Copyable {
   /// and released, and the answer is `.closed`.
   @inlinable @inline(__always)
   public mutating func consume(upTo n: Int, _ body: (IONMessage) -> Void) -> IONPoll {
-    guard fault == nil else { return .closed }
-    guard n > 0 else { return .consumed(0) }
-    if cachedHead &- tail < UInt64(n) {
+    guard n > 0 else { return fault == nil ? .consumed(0) : .closed }
+    if cachedHead &- tail < UInt64(n) {  // fewer known than asked for, or closed
       guard refreshHead() else { return .closed }
       if cachedHead == tail { return .empty }
     }
@@ -124,6 +129,7 @@ public struct IONConsumer: ~Copyable {
           tail = s
           rumpk_store_release_u64(tailPointer, tail.littleEndian)
         }
+        cachedHead = tail
         return .closed
       }
       let type = UInt32(littleEndian: p.load(fromByteOffset: 4, as: UInt32.self))
@@ -149,26 +155,27 @@ public struct IONConsumer: ~Copyable {
   mutating func checkedLength(_ s: UnsafeMutableRawPointer) -> Int? {
     let length = UInt32(littleEndian: rumpk_load_relaxed_u32(s.assumingMemoryBound(to: UInt32.self)))
     guard Int(length) <= maxPayload else {
-      fault = .lengthOutOfRange
+      enterClosed(.lengthOutOfRange)
       return nil
     }
     return Int(length)
   }
 
-  /// Reloads the producer's head. Assumes the channel is open. Guarantees: returns true with
+  /// Reloads the producer's head. Guarantees: false at once when already closed. Otherwise: returns true with
   /// `cachedHead` updated when the magic is intact and the new head is plausible (not behind the
   /// cached head: a head only moves forward; at most slot count ahead of tail); otherwise closes and
   /// returns false.
   @inlinable
   mutating func refreshHead() -> Bool {
+    guard fault == nil else { return false }
     guard UInt32(littleEndian: rumpk_load_relaxed_u32(magicPointer)) == IONLayout.magic else {
-      fault = .badMagic
+      enterClosed(.badMagic)
       return false
     }
     let h = UInt64(littleEndian: rumpk_load_acquire_u64(headPointer))
     let ahead = h &- tail
     guard ahead <= count, ahead >= cachedHead &- tail else {
-      fault = .headOutOfRange
+      enterClosed(.headOutOfRange)
       return false
     }
     cachedHead = h

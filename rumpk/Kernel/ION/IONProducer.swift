@@ -51,7 +51,8 @@ public struct IONProducer: ~Copyable {
   public var capacity: Int { Int(count) }
   /// Next sequence this producer will publish.
   public var sequence: UInt64 { head }
-  /// Free slots as far as this producer knows (it may be more: the consumer may have moved on).
+  /// Free slots as far as this producer knows (it may be more: the consumer may have moved on; 0 once
+  /// closed).
   public var knownFree: Int { Int(count &- (head &- cachedTail)) }
   /// True once the channel is closed; every call then answers `.closed`.
   public var isClosed: Bool { fault != nil }
@@ -60,7 +61,15 @@ public struct IONProducer: ~Copyable {
 
   /// Closes the channel on this side. Writes nothing to shared memory.
   public mutating func close() {
-    if fault == nil { fault = .closedByOwner }
+    if fault == nil { enterClosed(.closedByOwner) }
+  }
+
+  /// Records the fault and makes the cached tail say "full", so every hot-path check falls through to
+  /// `refreshTail`, which answers closed: the fast path needs no separate closed test.
+  @inlinable
+  mutating func enterClosed(_ f: IONFault) {
+    fault = f
+    cachedTail = head &- count
   }
 
   // MARK: one message
@@ -70,9 +79,8 @@ public struct IONProducer: ~Copyable {
   /// result means nothing was written or dropped — `.full` is backpressure, retry later.
   @inlinable @inline(__always)
   public mutating func tryPublish(type: UInt32, bytes: UnsafeRawBufferPointer) -> IONPublish {
-    guard fault == nil else { return .closed }
-    guard bytes.count <= maxPayload else { return .tooLarge }
-    if head &- cachedTail >= count {
+    guard bytes.count <= maxPayload else { return fault == nil ? .tooLarge : .closed }
+    if head &- cachedTail >= count {  // full by the cache, or closed (closing makes the cache say full)
       guard refreshTail() else { return .closed }
       if head &- cachedTail >= count { return .full }
     }
@@ -89,9 +97,8 @@ public struct IONProducer: ~Copyable {
   /// copy is a few stores). Same guarantees as `tryPublish(type:bytes:)`.
   @inlinable @inline(__always)
   public mutating func tryPublish<T: BitwiseCopyable>(type: UInt32, value: T) -> IONPublish {
-    guard fault == nil else { return .closed }
-    guard MemoryLayout<T>.size <= maxPayload else { return .tooLarge }
-    if head &- cachedTail >= count {
+    guard MemoryLayout<T>.size <= maxPayload else { return fault == nil ? .tooLarge : .closed }
+    if head &- cachedTail >= count {  // full by the cache, or closed
       guard refreshTail() else { return .closed }
       if head &- cachedTail >= count { return .full }
     }
@@ -111,9 +118,8 @@ public struct IONProducer: ~Copyable {
   public mutating func tryPublish(
     type: UInt32, length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void
   ) -> IONPublish {
-    guard fault == nil else { return .closed }
-    guard length >= 0, length <= maxPayload else { return .tooLarge }
-    if head &- cachedTail >= count {
+    guard length >= 0, length <= maxPayload else { return fault == nil ? .tooLarge : .closed }
+    if head &- cachedTail >= count {  // full by the cache, or closed
       guard refreshTail() else { return .closed }
       if head &- cachedTail >= count { return .full }
     }
@@ -197,18 +203,19 @@ public struct IONProducer: ~Copyable {
     slots + Int(truncatingIfNeeded: sequence & mask) &* slotSize
   }
 
-  /// Reloads the consumer's tail. Assumes the channel is open. Guarantees: returns true with
+  /// Reloads the consumer's tail. Guarantees: false at once when already closed. Otherwise: returns true with
   /// `cachedTail` updated when the new tail is plausible (between the cached tail and head: a tail only
   /// moves forward and never passes head) and the magic is intact; otherwise closes and returns false.
   @inlinable
   mutating func refreshTail() -> Bool {
+    guard fault == nil else { return false }
     guard UInt32(littleEndian: rumpk_load_relaxed_u32(magicPointer)) == IONLayout.magic else {
-      fault = .badMagic
+      enterClosed(.badMagic)
       return false
     }
     let t = UInt64(littleEndian: rumpk_load_acquire_u64(tailPointer))
     guard t &- cachedTail <= head &- cachedTail else {
-      fault = .tailOutOfRange
+      enterClosed(.tailOutOfRange)
       return false
     }
     cachedTail = t

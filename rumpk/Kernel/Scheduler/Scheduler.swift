@@ -210,7 +210,8 @@ public enum Scheduler {
   }
 
   static func stackOverflow(_ i: Int) -> Never {
-    Console.write("rumpk: fiber \(i) overflowed its \(Fibers.table[i].stack.size / 1024) KiB stack; stopping the cell\n")
+    Console.put("rumpk: fiber "); Console.dec(UInt64(i)); Console.put(" overflowed its ")
+    Console.dec(Fibers.table[i].stack.size / 1024); Console.put(" KiB stack; stopping the cell\n")
     rumpk_platform_halt(72)
   }
 
@@ -220,7 +221,9 @@ public enum Scheduler {
     guard reportOverruns else { return }
     let hz = max(rumpk_platform_ticks_per_second(), 1)
     let us = ticks / max(hz / 1_000_000, 1)
-    Console.write("rumpk: fiber \(i) (\(tierName(Fibers.table[i].tier))) ran \(us) us, over its \(Fibers.table[i].tier.budgetNanoseconds! / 1000) us budget\n")
+    Console.put("rumpk: fiber "); Console.dec(UInt64(i)); Console.put(" ("); Console.put(tierName(Fibers.table[i].tier))
+    Console.put(") ran "); Console.dec(us); Console.put(" us, over its ")
+    Console.dec(Fibers.table[i].tier.budgetNanoseconds! / 1000); Console.put(" us budget\n")
   }
 
   public static func tierName(_ t: Tier) -> StaticString {

@@ -54,7 +54,8 @@ public enum SyscallDispatch {
   /// Records the broken promise and ends the calling fiber. Never returns to it.
   static func violation(_ fiber: Int, _ number: Int) -> Never {
     Fibers.table[fiber].violation = Int8(number)
-    Console.write("rumpk: fiber \(fiber) called \(name(number)) without its promise; fiber ended\n")
+    Console.put("rumpk: fiber "); Console.dec(UInt64(fiber)); Console.put(" called "); Console.put(name(number))
+    Console.put(" without its promise; fiber ended\n")
     Scheduler.exitCurrent(.promiseViolation)
   }
 
