@@ -6,7 +6,10 @@ import RumpkKernel
 
 @_cdecl("rumpk_exception")
 public func rumpkException(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
-  let esr = read_esr_el1()
-  Console.write("rumpk: exception \(kind) ESR 0x\(CellBoot.hex(esr)) ELR 0x\(CellBoot.hex(read_elr_el1())) FAR 0x\(CellBoot.hex(read_far_el1())) LR 0x\(CellBoot.hex(frame[30]))\n")
+  Console.put("rumpk: exception "); Console.dec(kind)
+  Console.put(" ESR 0x"); Console.hex(read_esr_el1())
+  Console.put(" ELR 0x"); Console.hex(read_elr_el1())
+  Console.put(" FAR 0x"); Console.hex(read_far_el1())
+  Console.put(" LR 0x"); Console.hex(frame[30]); Console.put("\n")
   Power.off(code: 71)
 }
