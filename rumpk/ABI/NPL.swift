@@ -38,6 +38,7 @@ public enum NPL {
 
   public static func pledge(_ p: Promises) -> Int64 { call(.pledge, p.rawValue) }
   public static func time() -> UInt64 { UInt64(bitPattern: call(.time)) }
+  @discardableResult
   public static func yield(until deadline: UInt64 = 0) -> Int64 { call(.yield, deadline) }
   public static func random(into buffer: UnsafeMutableRawBufferPointer) -> Int64 {
     call(.random, UInt64(UInt(bitPattern: buffer.baseAddress)), UInt64(buffer.count))

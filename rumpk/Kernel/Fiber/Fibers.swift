@@ -12,9 +12,10 @@ public enum Fibers {
   nonisolated(unsafe) public static var stackPages = 1
 
   /// Allocates the table for `capacity` fibers from the Bridgehead. False when it does not fit.
+  /// Bridgehead memory comes zeroed, and an all-zero `Fiber` (a trivial type) is a free slot of
+  /// generation 0, so no per-slot initialisation runs at boot.
   static func initialize(capacity n: Int) -> Bool {
     guard n > 0, let t = Bridgehead.allocate(Fiber.self, count: n) else { return false }
-    for i in 0..<n { (t + i).initialize(to: Fiber()) }
     table = t
     capacity = n
     live = 0

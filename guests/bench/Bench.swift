@@ -1,0 +1,70 @@
+// bench: in-guest costs, measured with the cell's own clock. Run under `-icount shift=0,sleep=off`
+// (rumpkctl run bench --icount) one guest instruction is one nanosecond of virtual time, so every
+// number printed is an instruction count, identical from run to run. Uses only the ABI.
+
+import RumpkABI
+
+let rounds: UInt64 = 2000
+
+nonisolated(unsafe) var partnerDone = false
+
+/// The other half of the switch ping-pong: yields until told to stop.
+@_cdecl("bench_partner")
+public func benchPartner(_ arg: UInt64) {
+  while !partnerDone { NPL.yield() }
+}
+
+@_cdecl("npl_main")
+public func nplMain(_ arg: UInt64) {
+  let boot = NPL.time()
+  report("boot to first NPL instruction", boot)
+
+  // Empty-loop baseline, subtracted from the per-call numbers below.
+  var t0 = NPL.time()
+  var sink: UInt64 = 0
+  for i in 0..<rounds { sink = sink &+ i; keep(sink) }
+  let loop = (NPL.time() - t0) / rounds
+
+  t0 = NPL.time()
+  for _ in 0..<rounds { keep(NPL.time()) }
+  report("syscall round trip (time)", (NPL.time() - t0) / rounds - loop)
+
+  t0 = NPL.time()
+  for _ in 0..<rounds { keep(UInt64(bitPattern: NPL.pledge(.all))) }
+  report("syscall with promise check (pledge)", (NPL.time() - t0) / rounds - loop)
+
+  // Two fibers of one tier yielding to each other: each yield is one fiber switch.
+  let entry = UInt64(UInt(bitPattern: unsafeBitCast(benchPartner as @convention(c) (UInt64) -> Void, to: UnsafeRawPointer.self)))
+  _ = NPL.spawn(entry: entry, arg: 0, tier: .matter, promises: .stdio)
+  NPL.yield()  // let the partner start
+  t0 = NPL.time()
+  for _ in 0..<rounds { NPL.yield() }
+  let pair = (NPL.time() - t0) / rounds
+  partnerDone = true
+  NPL.yield()
+  report("fiber switch (yield to a ready fiber)", pair / 2)
+
+  NPL.write("bench: done\n")
+  NPL.halt(0)
+}
+
+@inline(never) func keep(_ v: UInt64) { if v == 0x5eed_5eed_5eed_5eed { NPL.write("!") } }
+
+/// Prints "bench: <what>: <n> ns" (= instructions under -icount shift=0).
+func report(_ what: StaticString, _ value: UInt64) {
+  NPL.write("bench: ")
+  NPL.write(what)
+  NPL.write(": ")
+  var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+  withUnsafeMutableBytes(of: &digits) { b in
+    var i = b.count
+    var x = value
+    repeat {
+      i -= 1
+      b[i] = 48 &+ UInt8(x % 10)
+      x /= 10
+    } while x != 0
+    NPL.write(UnsafeRawBufferPointer(rebasing: b[i...]))
+  }
+  NPL.write(" ns\n")
+}
