@@ -4,19 +4,18 @@
 #include <time.h>
 #include "rumpk_hosted_switch.h"
 
-// Frame, low to high: MXCSR|x87 CW, r15, r14, r13 (entry), r12 (arg), rbx, rbp, return address
-// (the trampoline). After `ret` the stack pointer is 16-byte aligned, as the trampoline's call needs.
+// Frame, low to high: r15, r14, r13 (entry), r12 (arg), rbx, rbp, return address (the trampoline).
+// After `ret` the stack pointer is 16-byte aligned, as the trampoline's call needs.
 void *rumpk_context_prepare(void *stack_top, void (*entry)(uint64_t), uint64_t arg) {
   uint64_t *top = (uint64_t *)(((uintptr_t)stack_top & ~(uintptr_t)15) - 16);
-  uint64_t *frame = top - 8;
-  frame[0] = 0x1f80ull | (0x037full << 32);
-  frame[1] = 0;                       // r15
-  frame[2] = 0;                       // r14
-  frame[3] = (uint64_t)(uintptr_t)entry;  // r13
-  frame[4] = arg;                     // r12
-  frame[5] = 0;                       // rbx
-  frame[6] = 0;                       // rbp
-  frame[7] = (uint64_t)(uintptr_t)rumpk_fiber_trampoline;
+  uint64_t *frame = top - 7;
+  frame[0] = 0;                       // r15
+  frame[1] = 0;                       // r14
+  frame[2] = (uint64_t)(uintptr_t)entry;  // r13
+  frame[3] = arg;                     // r12
+  frame[4] = 0;                       // rbx
+  frame[5] = 0;                       // rbp
+  frame[6] = (uint64_t)(uintptr_t)rumpk_fiber_trampoline;
   return frame;
 }
 

