@@ -50,5 +50,13 @@ demo: images host
 	  echo "== hello on $$arch halted with code 0"; \
 	done
 
+# Host benchmarks (release builds, their own package so `make test` never builds them) and the
+# in-guest costs under -icount. Results and commands: docs/benchmarks.md.
+bench: images host
+	swift run -c release --package-path Benchmarks --scratch-path .build-bench ion-bench --reps 5 --scale 0.25
+	swift run -c release --package-path Benchmarks --scratch-path .build-bench switch-bench
+	@for arch in $(ARCHES); do echo "== bench guest, $$arch, -icount shift=0,sleep=off"; \
+	  $(RUMPKCTL) run bench --arch $$arch --icount --timeout 120 | grep '^bench:' || exit 1; done
+
 clean:
 	rm -rf $(BUILD) .build

@@ -2,7 +2,12 @@
 // Host benchmarks, kept out of the root package so `make test` never builds package-benchmark.
 //   swift run -c release --package-path Benchmarks --scratch-path .build-bench ion-bench   (ratio table)
 //   swift package --package-path Benchmarks benchmark                                      (package-benchmark)
+import Foundation
 import PackageDescription
+
+// A path dependency's identity is its folder's name, which is whatever the checkout is called.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .lastPathComponent.lowercased()
 
 let package = Package(
   name: "RumpkBenchmarks",
@@ -20,7 +25,7 @@ let package = Package(
       name: "IONBenchSupport",
       dependencies: [
         "CSPSCRing",
-        .product(name: "RumpkCore", package: "main"),
+        .product(name: "RumpkCore", package: root),
         .product(name: "DequeModule", package: "swift-collections"),
       ],
       path: "Sources/IONBenchSupport"),
@@ -30,7 +35,7 @@ let package = Package(
     .target(name: "CSwitchRef", path: "Sources/CSwitchRef", cSettings: [.unsafeFlags(["-O2"])]),
     .executableTarget(
       name: "switch-bench",
-      dependencies: ["CSwitchRef", .product(name: "RumpkCore", package: "main")],
+      dependencies: ["CSwitchRef", .product(name: "RumpkCore", package: root)],
       path: "Sources/switch-bench"),
     // package-benchmark front end.
     .executableTarget(
