@@ -60,11 +60,15 @@ public struct CellMemoryPlan {
 }
 
 public enum CellBoot {
+  /// The device tree the HAL booted with (0: unknown); read by the device drivers (K5).
+  nonisolated(unsafe) public static var deviceTree: UInt64 = 0
+
   /// Installs the SysTable, prints the banner, runs the NPL as a Matter-tier fiber with every
-  /// promise and returns its halt code (0 when every fiber ended without halting).
+  /// promise and returns its halt code (0 when every fiber ended without halting). Fibers the NPL
+  /// spawns get `stackPages` pages (one, 4 KiB, on metal); its main fiber gets four times that.
   /// Assumes console and heap work and the SysTable page is mapped.
   public static func run(_ id: CellIdentity, plan: CellMemoryPlan, seed: UnsafeRawBufferPointer,
-                         npl: @convention(c) (UInt64) -> Void, stackPages: Int = 4) -> UInt64 {
+                         npl: @convention(c) (UInt64) -> Void, stackPages: Int = 1) -> UInt64 {
     var raw: UInt64 = 0
     withUnsafeMutableBytes(of: &raw) { rumpk_platform_entropy($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8) }
     Entropy.seed(word: raw)
@@ -87,9 +91,12 @@ public enum CellBoot {
       Console.put("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
       return 70
     }
+    // K5 devices (docs/decisions/K5-device-channels.md): drivers linked into the image (RumpkVirtio)
+    // probe the device tree and publish their channels before the first NPL fiber exists.
+    _ = rumpk_devices_start_if_linked(deviceTree)
     do throws(Errno) {
       _ = try Scheduler.spawn(entry: UInt64(UInt(bitPattern: unsafeBitCast(npl, to: UnsafeRawPointer.self))),
-                              argument: 0, tier: .matter, promises: .all)
+                              argument: 0, tier: .matter, promises: .all, stackPages: 4 * stackPages)
     } catch {
       Console.put("rumpk: cannot start the first fiber: error -"); Console.dec(UInt64(-error.rawValue)); Console.put("\n")
       return 70

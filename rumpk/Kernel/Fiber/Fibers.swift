@@ -59,7 +59,8 @@ public enum Fibers {
   /// Creates a ready-to-run fiber that will call `entry(argument)` on its own stack.
   /// Errors: EAGAIN when the table is full, ENOMEM when Wild has no pages for the stack.
   static func create(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises, parent: Int32,
-                     unveil: UnveilSet) throws(Errno) -> Int {
+                     unveil: UnveilSet, stackPages pages: Int? = nil) throws(Errno) -> Int {
+    let stackPages = max(pages ?? Fibers.stackPages, 1)
     guard live < capacity else { throw .eagain }
     var i = freeHint
     while table[i].state != .free {

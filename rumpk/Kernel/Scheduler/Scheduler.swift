@@ -41,10 +41,11 @@ public enum Scheduler {
 
   /// Starts a fiber with exactly the given rights (kernel use: the NPL main fiber, tests). The
   /// syscall path narrows rights before it calls this.
+  /// `stackPages` overrides the cell's default stack size (the NPL's main fiber gets more).
   public static func spawn(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises,
-                           unveil: UnveilSet = UnveilSet()) throws(Errno) -> FiberID {
+                           unveil: UnveilSet = UnveilSet(), stackPages: Int? = nil) throws(Errno) -> FiberID {
     let i = try Fibers.create(entry: entry, argument: argument, tier: tier, promises: promises,
-                              parent: current, unveil: unveil)
+                              parent: current, unveil: unveil, stackPages: stackPages)
     ReadyQueues.push(i)
     return Fibers.id(of: i)
   }
