@@ -18,6 +18,8 @@ var targets: [Target] = [
   .target(name: "RumpkABI", path: "rumpk/ABI", swiftSettings: portableSettings),
   .target(name: "FDT", path: "rumpk/FDT", swiftSettings: portableSettings),
   .target(name: "CellBundle", path: "rumkv/Bundle", swiftSettings: portableSettings),
+  // The virtqueue bookkeeping that decides whether a device's answers can be trusted.
+  .target(name: "VirtioCore", path: "rumpk/Drivers/virtio", sources: ["VirtqueueBook.swift"], swiftSettings: portableSettings),
   // Rumkv's portable core (node config, ELF loading, cell DTB, hypercalls), unit-tested on the host.
   .target(name: "RumkvCore", dependencies: ["FDT", "CellBundle"], path: "rumkv/Core", swiftSettings: portableSettings),
 ]
@@ -53,6 +55,7 @@ if !embedded {
     .target(name: "QEMUHarness", path: "Tests/QEMUHarness"),
     .testTarget(name: "ABITests", dependencies: ["RumpkABI"], path: "Tests/ABITests"),
     .testTarget(name: "FDTTests", dependencies: ["FDT"], path: "Tests/FDTTests", resources: [.copy("Blobs")]),
+    .testTarget(name: "VirtioTests", dependencies: ["VirtioCore"], path: "Tests/VirtioTests"),
     .testTarget(name: "BundleTests", dependencies: ["CellBundle"], path: "Tests/BundleTests"),
     .testTarget(name: "KernelTests", dependencies: ["RumpkKernel", "RumpkHosted", "RumpkABI"], path: "Tests/KernelTests",
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),

@@ -10,7 +10,7 @@ struct QEMUInvocation {
   /// aarch64: virt with EL2 and GICv3; the cell drops to EL1 itself; semihosting carries the exit code
   /// (the cell uses it only because bootargs say `rumpk.semihosting`).
   /// riscv64: virt with QEMU's OpenSBI; the cell runs in S-mode and exits through the sifive test device.
-  static func direct(image: URL, arch: Arch, icount: Bool) throws -> QEMUInvocation {
+  static func direct(image: URL, arch: Arch, icount: Bool, devices: VirtioDevices = VirtioDevices()) throws -> QEMUInvocation {
     let name = "qemu-system-\(arch.rawValue)"
     guard let binary = which(name) else {
       let package = arch == .aarch64 ? "qemu-system-arm" : "qemu-system-misc"
@@ -25,7 +25,52 @@ struct QEMUInvocation {
       args += ["-machine", "virt", "-m", "256M", "-bios", "default"]
     }
     if icount { args += ["-icount", "shift=0,sleep=off"] }
+    args += devices.arguments
     args += ["-kernel", image.path]
     return QEMUInvocation(binary: binary, arguments: args)
+  }
+}
+
+/// VirtIO devices attached to a direct boot, all on the board's virtio-mmio transports (the `-device`
+/// variants without -pci). QEMU 7.2 presents virtio-mmio as legacy (version 1) unless told otherwise;
+/// Rumpk drives only modern (version 2) devices, so `force-legacy=false` is always passed.
+/// Networking is a UDP socket on loopback: each datagram is one Ethernet frame.
+struct VirtioDevices {
+  var disk: String? = nil
+  var netSocket: (local: Int, remote: Int)? = nil
+  var rng = false
+  var consoleLog: String? = nil
+
+  init() {}
+
+  /// Parses "LOCAL:REMOTE" (two UDP ports on 127.0.0.1).
+  static func ports(_ spec: String) throws -> (local: Int, remote: Int) {
+    let parts = spec.split(separator: ":")
+    guard parts.count == 2, let l = Int(parts[0]), let r = Int(parts[1]), (1...65535).contains(l), (1...65535).contains(r) else {
+      throw UserError("--net-socket wants LOCALPORT:REMOTEPORT (UDP ports on 127.0.0.1), not '\(spec)'")
+    }
+    return (l, r)
+  }
+
+  var arguments: [String] {
+    guard rng || disk != nil || netSocket != nil || consoleLog != nil else { return [] }
+    var args = ["-global", "virtio-mmio.force-legacy=false"]
+    if rng {
+      args += ["-object", "rng-random,id=rng0,filename=/dev/urandom", "-device", "virtio-rng-device,rng=rng0"]
+    }
+    if let disk {
+      let escaped = disk.replacingOccurrences(of: ",", with: ",,")
+      args += ["-drive", "if=none,id=disk0,format=raw,file=\(escaped)", "-device", "virtio-blk-device,drive=disk0"]
+    }
+    if let net = netSocket {
+      args += ["-netdev", "socket,id=net0,udp=127.0.0.1:\(net.remote),localaddr=127.0.0.1:\(net.local)",
+               "-device", "virtio-net-device,netdev=net0"]
+    }
+    if let consoleLog {
+      let escaped = consoleLog.replacingOccurrences(of: ",", with: ",,")
+      args += ["-chardev", "file,id=vcon0,path=\(escaped)", "-device", "virtio-serial-device",
+               "-device", "virtconsole,chardev=vcon0"]
+    }
+    return args
   }
 }

@@ -22,11 +22,31 @@ struct Run: ParsableCommand {
   @Flag(help: "Print the QEMU command line before running it.")
   var verbose = false
 
+  @Option(help: "Attach FILE (a raw image) as a virtio-blk disk; the cell sees /dev/blk0.")
+  var disk: String?
+
+  @Option(help: "Attach a virtio-net NIC whose frames travel as UDP datagrams: QEMU listens on 127.0.0.1:LOCAL and sends to 127.0.0.1:REMOTE.")
+  var netSocket: String?
+
+  @Flag(help: "Attach a virtio-rng device (fed from the host's /dev/urandom); it seeds the cell's CSPRNG.")
+  var rng = false
+
+  @Option(help: "Attach a virtio-console whose output goes to FILE.")
+  var virtioConsole: String?
+
   func run() throws {
     do {
       let project = try Project.locate()
       let image = try project.requireImage(guest: guest, arch: arch)
-      let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount)
+      var devices = VirtioDevices()
+      if let disk {
+        guard FileManager.default.fileExists(atPath: disk) else { throw UserError("disk image '\(disk)' does not exist") }
+        devices.disk = disk
+      }
+      if let netSocket { devices.netSocket = try VirtioDevices.ports(netSocket) }
+      devices.rng = rng
+      devices.consoleLog = virtioConsole
+      let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount, devices: devices)
       if verbose {
         FileHandle.standardError.write(Data(([qemu.binary] + qemu.arguments).joined(separator: " ").utf8 + [10]))
       }

@@ -18,6 +18,7 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.write("rumpk: no device tree found; using QEMU virt defaults\n") }
+  CellBoot.deviceTree = found ? UInt64(Board.dtbAddress) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
   let el = (read_CurrentEL() >> 2) & 3
   let code = CellBoot.run(
     CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),

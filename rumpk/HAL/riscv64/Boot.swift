@@ -16,6 +16,7 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
+  CellBoot.deviceTree = found ? UInt64(dtb) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
   let code = CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"),
                           plan: plan, seed: Board.rngSeed, npl: npl_main)
   Power.off(code: code)

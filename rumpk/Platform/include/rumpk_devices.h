@@ -1,0 +1,18 @@
+// The device hook of a cell image (docs/decisions/K5-device-channels.md). CellBoot calls
+// rumpk_devices_start_if_linked once the kernel is up and before the first NPL fiber starts. The
+// driver module (rumpk/Drivers/virtio, RumpkVirtio) defines rumpk_devices_start; images and hosted
+// builds without it leave the weak reference null and start no drivers.
+#ifndef RUMPK_DEVICES_H
+#define RUMPK_DEVICES_H
+#include <stdint.h>
+
+// Probes the devices the device tree at `device_tree` lists (0: none known), publishes their
+// channels and starts their driver fibers.
+void rumpk_devices_start(uint64_t device_tree) __attribute__((weak));
+
+static inline int rumpk_devices_start_if_linked(uint64_t device_tree) {
+  if (rumpk_devices_start == 0) return 0;
+  rumpk_devices_start(device_tree);
+  return 1;
+}
+#endif
