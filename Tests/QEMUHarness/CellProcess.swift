@@ -10,7 +10,7 @@ public struct CellOutput {
   public var timedOut: Bool
 
   public var lines: [String] {
-    stdout.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map(String.init)
+    stdout.split(whereSeparator: \.isNewline).map(String.init)  // "\r\n" is one Character
   }
 
   /// True when some console line contains `text`.
