@@ -3,6 +3,7 @@
 // number printed is an instruction count, identical from run to run. Uses only the ABI.
 
 import RumpkABI
+import RumpkNPL
 
 let rounds: UInt64 = 2000
 
@@ -43,6 +44,24 @@ public func nplMain(_ arg: UInt64) {
   partnerDone = true
   NPL.yield()
   report("fiber switch (yield to a ready fiber)", pair / 2)
+
+  // One 8-byte ION ring message: publish and consume, in batches of 32 on one fiber (the cost of
+  // the ring code itself; cross-fiber delivery adds the switch above).
+  let page = NPL.map(hint: 0, length: 4096, flags: 1)
+  let memory = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: UInt(page)), count: 4096)
+  if page > 0, (try? IONRing.format(at: memory, slotSize: 16, slotCount: 64, channel: 1)) != nil,
+     var producer = try? IONProducer(attaching: memory), var consumer = try? IONConsumer(attaching: memory) {
+    var sum: UInt64 = 0
+    t0 = NPL.time()
+    for batch in 0..<(rounds / 32) {
+      for i in 0..<UInt64(32) { _ = producer.tryPublish(type: 1, value: batch &* 32 &+ i) }
+      for _ in 0..<32 {
+        _ = consumer.tryConsume { m in sum &+= UInt64(m.payload.count) }
+      }
+    }
+    report("ION ring message (publish + consume)", (NPL.time() - t0) / rounds)
+    keep(sum)
+  }
 
   NPL.write("bench: done\n")
   NPL.halt(0)
