@@ -12,16 +12,22 @@ import RumpkPlatform
 public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   if enteredAt == 2 { Board.psci = .smc }  // nothing above EL2 but firmware
   let found = Board.discover(candidate: dtb)
+  let mapped = MMU.enable(ramEnd: Board.ramEnd)
   let plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
     dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
-  if !found { Console.write("rumpk: no device tree found; using QEMU virt defaults\n") }
+  if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
+  Console.put("rumpk: MMU and caches on, identity map: device below 0x40000000, normal up to 0x")
+  Console.hex(mapped)
+  Console.put("\n")
+  Interrupts.initialize()
   CellBoot.deviceTree = found ? UInt64(Board.dtbAddress) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
   let el = (read_CurrentEL() >> 2) & 3
   let code = CellBoot.run(
     CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),
     plan: plan, seed: Board.rngSeed, npl: npl_main)
+  Interrupts.report()
   Power.off(code: code)
 }

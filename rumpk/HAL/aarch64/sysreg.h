@@ -19,10 +19,43 @@ RUMPK_SYSREG(esr_el1)
 RUMPK_SYSREG(far_el1)
 RUMPK_SYSREG(elr_el1)
 RUMPK_SYSREG(vbar_el1)
+RUMPK_SYSREG(daif)
+RUMPK_SYSREG(id_aa64mmfr0_el1)
+RUMPK_SYSREG(sctlr_el1)
+
+// Turns stage-1 translation and the caches on with the given MAIR, TCR and TTBR0 (EL1). Assumes
+// the tables are written (they are read by the walker from memory: caches are still off) and the
+// code calling this is identity-mapped. SCTLR: M, C, I on; A (alignment check) off.
+static inline void rumpk_mmu_on(uint64_t mair, uint64_t tcr, uint64_t ttbr0) {
+  __asm__ volatile(
+      "dsb ish\n tlbi vmalle1\n dsb ish\n isb\n"
+      "msr mair_el1, %0\n msr tcr_el1, %1\n msr ttbr0_el1, %2\n isb\n"
+      "mrs x9, sctlr_el1\n orr x9, x9, #(1 << 0)\n orr x9, x9, #(1 << 2)\n orr x9, x9, #(1 << 12)\n"
+      "bic x9, x9, #(1 << 1)\n msr sctlr_el1, x9\n isb\n ic iallu\n dsb ish\n isb"
+      :: "r"(mair), "r"(tcr), "r"(ttbr0) : "x9", "memory");
+}
+
+// GICv3 CPU interface (ICC_*), by encoding so no assembler's name table matters. Callers add
+// rumpk_isb() where the architecture asks for one (after SRE, PMR, IGRPEN1).
+#define RUMPK_SYSREG_ENC(name, enc)                                                \
+  static inline uint64_t read_##name(void) {                                       \
+    uint64_t v; __asm__ volatile("mrs %0, " #enc : "=r"(v) :: "memory"); return v; } \
+  static inline void write_##name(uint64_t v) {                                    \
+    __asm__ volatile("msr " #enc ", %0" ::"r"(v) : "memory"); }
+RUMPK_SYSREG_ENC(icc_sre_el1, s3_0_c12_c12_5)
+RUMPK_SYSREG_ENC(icc_pmr_el1, s3_0_c4_c6_0)
+RUMPK_SYSREG_ENC(icc_bpr1_el1, s3_0_c12_c12_3)
+RUMPK_SYSREG_ENC(icc_ctlr_el1, s3_0_c12_c12_4)
+RUMPK_SYSREG_ENC(icc_igrpen1_el1, s3_0_c12_c12_7)
+RUMPK_SYSREG_ENC(icc_iar1_el1, s3_0_c12_c12_0)
+RUMPK_SYSREG_ENC(icc_eoir1_el1, s3_0_c12_c12_1)
 
 static inline void rumpk_isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void rumpk_dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void rumpk_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+// PSTATE.I: IRQs are masked everywhere in the kernel except inside rumpk_platform_wait.
+static inline void rumpk_irq_unmask(void) { __asm__ volatile("msr daifclr, #2\n isb" ::: "memory"); }
+static inline void rumpk_irq_mask(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
 
 // PSCI call through the conduit the device tree names (hvc or smc). Returns x0.
 static inline int64_t rumpk_psci_hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3) {
@@ -55,4 +88,6 @@ extern char __heap_start[];
 extern char __image_start[];
 static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start; }
 static inline uintptr_t rumpk_image_start(void) { return (uintptr_t)__image_start; }
+extern char __page_tables[];
+static inline uintptr_t rumpk_page_tables(void) { return (uintptr_t)__page_tables; }
 #endif

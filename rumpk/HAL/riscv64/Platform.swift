@@ -29,8 +29,11 @@ public func platformTimeNs() -> UInt64 {
   return (ticks / freq) &* 1_000_000_000 &+ (ticks % freq) &* 1_000_000_000 / freq
 }
 
+/// Tickless: the timer is armed for `deadline` only (Interrupts.idle). Without an SBI or Sstc
+/// timer the cell polls the clock instead.
 @_cdecl("rumpk_platform_wait")
 public func platformWait(_ deadline: UInt64) {
+  if Interrupts.enabled { return Interrupts.idle(until: deadline) }
   while deadline != 0 && platformTimeNs() < deadline {}
 }
 

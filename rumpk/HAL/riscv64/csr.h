@@ -19,6 +19,29 @@ static inline struct rumpk_sbiret rumpk_sbi(uint64_t ext, uint64_t fn, uint64_t 
   return ret;
 }
 
+// Traps (trap.S, Interrupts.swift, Exceptions.swift). Interrupts stay globally off (sstatus.SIE = 0)
+// everywhere but inside rumpk_platform_wait; sie selects what may end a WFI there.
+#define RUMPK_CSR_RW(name, num)                                                              \
+  static inline uint64_t read_##name(void) {                                               \
+    uint64_t v; __asm__ volatile("csrr %0, " #num : "=r"(v) :: "memory"); return v; }      \
+  static inline void write_##name(uint64_t v) { __asm__ volatile("csrw " #num ", %0" :: "r"(v) : "memory"); }
+RUMPK_CSR_RW(scause, 0x142)
+RUMPK_CSR_RW(sepc, 0x141)
+RUMPK_CSR_RW(stval, 0x143)
+RUMPK_CSR_RW(sie, 0x104)
+RUMPK_CSR_RW(stvec, 0x105)
+RUMPK_CSR_RW(stimecmp, 0x14D)   // Sstc: only when the hart has it and M-mode set menvcfg.STCE
+static inline void rumpk_sie_set(uint64_t bits) { __asm__ volatile("csrs sie, %0" :: "r"(bits) : "memory"); }
+static inline void rumpk_sie_clear(uint64_t bits) { __asm__ volatile("csrc sie, %0" :: "r"(bits) : "memory"); }
+static inline void rumpk_sip_clear(uint64_t bits) { __asm__ volatile("csrc sip, %0" :: "r"(bits) : "memory"); }
+// sstatus.SIE (bit 1). A CSR write is where an enabled pending interrupt is taken.
+static inline void rumpk_irq_unmask(void) { __asm__ volatile("csrsi sstatus, 2" ::: "memory"); }
+static inline void rumpk_irq_mask(void) { __asm__ volatile("csrci sstatus, 2" ::: "memory"); }
+static inline uint64_t read_instret(void) { uint64_t v; __asm__ volatile("rdinstret %0" : "=r"(v)); return v; }
+
+extern char rumpk_trap_entry[];
+static inline uintptr_t rumpk_trap_vector(void) { return (uintptr_t)rumpk_trap_entry; }
+
 extern char __text_end[];
 extern char __data_start[];
 static inline uintptr_t rumpk_text_end(void) { return (uintptr_t)__text_end; }

@@ -1,0 +1,97 @@
+// GICv3 for one CPU: the distributor (affinity routing, group 1 on), the boot CPU's redistributor
+// (awake, SGIs and PPIs in group 1, all disabled until enabled one by one) and the CPU interface
+// through the ICC system registers. Addresses come from the device tree (Board). SPIs are not
+// routed yet: the cell has no device interrupts to take.
+
+import RumpkArch
+import _Volatile
+
+enum GIC {
+  nonisolated(unsafe) static var redistributor: UInt = 0  // RD_base of the boot CPU's frame
+
+  // Distributor (GICD_*) and redistributor (GICR_*, SGI frame at RD_base + 64 KiB) offsets.
+  static let ctlr: UInt = 0x0000
+  static let pidr2: UInt = 0xFFE8
+  static let rdTyper: UInt = 0x0008
+  static let rdWaker: UInt = 0x0014
+  static let sgiFrame: UInt = 0x1_0000
+  static let igroupr0: UInt = 0x0080
+  static let isenabler0: UInt = 0x0100
+  static let icenabler0: UInt = 0x0180
+  static let ipriorityr: UInt = 0x0400
+
+  static func load(_ address: UInt) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: address).load() }
+  static func store(_ address: UInt, _ value: UInt32) {
+    VolatileMappedRegister<UInt32>(unsafeBitPattern: address).store(value)
+  }
+
+  /// Brings the GIC up for the boot CPU with every SGI and PPI disabled. Assumes IRQs are masked
+  /// (PSTATE.I) and EL2, if any, left ICC_SRE_EL2.Enable set (boot.S does). Returns false, having
+  /// enabled nothing, when the tree names no GICv3, the ICC interface is off, the distributor does
+  /// not identify as GICv3/v4, or no redistributor matches this CPU.
+  static func initialize() -> Bool {
+    let d = Board.gicDistributor
+    guard d != 0, Board.gicRedistributors != 0 else { return false }
+    write_icc_sre_el1(read_icc_sre_el1() | 1)  // SRE: system-register interface
+    rumpk_isb()
+    guard read_icc_sre_el1() & 1 != 0 else { return false }
+    let arch = (load(d + pidr2) >> 4) & 0xF
+    guard arch == 3 || arch == 4, let rd = findRedistributor() else { return false }
+    redistributor = rd
+
+    // GICD_CTLR: ARE first, then the group enables (bit 0 Grp0 / Grp1NS, bit 1 Grp1 / Grp1A, with
+    // or without security: the same write works for both views).
+    store(d + ctlr, load(d + ctlr) | 0x10)
+    waitWrites(d + ctlr, bit: 31)
+    store(d + ctlr, load(d + ctlr) | 0x13)
+    waitWrites(d + ctlr, bit: 31)
+
+    store(rd + rdWaker, load(rd + rdWaker) & ~2)  // ProcessorSleep = 0
+    while load(rd + rdWaker) & 4 != 0 {}          // ChildrenAsleep
+    let sgi = rd + sgiFrame
+    store(sgi + icenabler0, 0xFFFF_FFFF)
+    waitWrites(rd + ctlr, bit: 3)
+    store(sgi + igroupr0, 0xFFFF_FFFF)
+
+    write_icc_pmr_el1(0xFF)       // let every priority through
+    write_icc_bpr1_el1(0)
+    write_icc_ctlr_el1(0)         // EOImode 0: EOIR both drops priority and deactivates
+    rumpk_isb()
+    write_icc_igrpen1_el1(1)
+    rumpk_isb()
+    return true
+  }
+
+  /// Enables SGI/PPI `intid` (< 32) at `priority` on the boot CPU.
+  static func enableLocal(_ intid: UInt32, priority: UInt8) {
+    let sgi = redistributor + sgiFrame
+    let word = sgi + ipriorityr + UInt(intid & ~3)
+    let shift = (intid & 3) * 8
+    store(word, load(word) & ~(0xFF << shift) | UInt32(priority) << shift)
+    store(sgi + isenabler0, 1 << intid)
+  }
+
+  /// The redistributor frame whose GICR_TYPER affinity is this CPU's MPIDR affinity.
+  static func findRedistributor() -> UInt? {
+    let mpidr = read_mpidr_el1()
+    let affinity = mpidr & 0xFF_FFFF | (mpidr >> 32 & 0xFF) << 24
+    var frame = Board.gicRedistributors
+    while frame < Board.gicRedistributorsEnd {
+      let typer = VolatileMappedRegister<UInt64>(unsafeBitPattern: frame + rdTyper).load()
+      if typer >> 32 == affinity { return frame }
+      if typer & (1 << 4) != 0 { return nil }  // Last
+      let stride = Board.gicRedistributorStride
+      frame += stride != 0 ? stride : (typer & 2 != 0 ? 0x4_0000 : 0x2_0000)
+    }
+    return nil
+  }
+
+  /// Waits while a register-write-pending bit (GICD_CTLR.RWP 31, GICR_CTLR.RWP 3) is set.
+  static func waitWrites(_ register: UInt, bit: UInt32) {
+    while load(register) & (1 << bit) != 0 {}
+  }
+
+  /// The INTID of the highest-priority pending group 1 interrupt, now active (1020-1023: none).
+  @inline(__always) static func acknowledge() -> UInt32 { UInt32(truncatingIfNeeded: read_icc_iar1_el1() & 0xFF_FFFF) }
+  @inline(__always) static func endOfInterrupt(_ intid: UInt32) { write_icc_eoir1_el1(UInt64(intid)) }
+}
