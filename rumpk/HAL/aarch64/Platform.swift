@@ -1,32 +1,21 @@
 // The platform interface (rumpk_platform.h) on aarch64 bare metal.
 
 import RumpkArch
+import RumpkKernel
 
 @_cdecl("rumpk_platform_console_write")
 public func platformConsoleWrite(_ bytes: UnsafePointer<UInt8>?, _ count: Int) {
-  guard let bytes else { return }
-  for i in 0..<count {
-    if bytes[i] == 10 { Board.uart.put(13) }
-    Board.uart.put(bytes[i])
-  }
+  Serial.write(bytes, count) { Board.uart.put($0) }
 }
 
 @_cdecl("rumpk_platform_console_read")
 public func platformConsoleRead(_ bytes: UnsafeMutablePointer<UInt8>?, _ capacity: Int) -> Int {
-  guard let bytes else { return 0 }
-  var n = 0
-  while n < capacity, let b = Board.uart.get() {
-    bytes[n] = b
-    n += 1
-  }
-  return n
+  Serial.read(bytes, capacity) { Board.uart.get() }
 }
 
 @_cdecl("rumpk_platform_time_ns")
 public func platformTimeNs() -> UInt64 {
-  let ticks = read_cntvct_el0()
-  let freq = max(read_cntfrq_el0(), 1)
-  return (ticks / freq) &* 1_000_000_000 &+ (ticks % freq) &* 1_000_000_000 / freq
+  Ticks.nanoseconds(read_cntvct_el0(), frequency: read_cntfrq_el0())
 }
 
 /// Tickless: the virtual timer is armed for `deadline` only (Interrupts.idle). Without an interrupt
