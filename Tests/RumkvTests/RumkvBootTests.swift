@@ -96,6 +96,7 @@ final class RumkvBootTests: XCTestCase {
     let line = { (r: CellOutput) in r.lines.first { $0.contains("rumkv: boot to cell entry:") } }
     XCTAssertNotNil(line(a), a.stdout)
     XCTAssertEqual(line(a), line(b))
+    print("measured under -icount shift=0: \(line(a) ?? "none")")
     XCTAssertEqual(a.status, 0, a.stdout)
   }
 }
