@@ -1,6 +1,8 @@
 // escape: tries to write outside its cell. Under Rumkv, 0x7000_0000 is Rumkv's own memory and is not
-// in the cell's stage-2 tables, so the store faults and Rumkv stops the cell; "still alive" must never
-// appear. Booted directly (no Rumkv) nothing stops the store, so no test runs it that way; hosted, the
+// in the cell's stage-2 tables. On aarch64 the NPL runs at EL0, so the cell's own stage-1 tables stop
+// the store first: Rumpk reports the fault and ends the fiber (docs/decisions/K6-el0-npls.md); an
+// EL1 store would reach stage 2 and Rumkv would stop the cell. "still alive" must never appear.
+// riscv64 NPLs still run in S-mode, where booted directly nothing stops the store; hosted, the
 // process gets SIGSEGV.
 
 import RumpkABI

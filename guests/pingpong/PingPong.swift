@@ -1,5 +1,7 @@
-// pingpong: two fibers and one ION ring, through the ABI and RumpkNPL only. The main fiber maps a
-// page, formats a ring of 64 slots in it, starts a consumer fiber and publishes 10000 messages; the
+// pingpong: two fibers and one ION ring, through the ABI and RumpkNPL only. The main fiber takes a
+// page from the NPL heap (memory every fiber of the cell shares; a page from `map` belongs to the
+// mapping fiber's partition alone, which EL0 enforces: docs/decisions/K6-el0-npls.md), formats a
+// ring of 64 slots in it, starts a consumer fiber and publishes 10000 messages; the
 // consumer folds them into a checksum (FNV-style: c = (c ^ v) * 0x100000001B3 over v = i * 0x9E3779B97F4A7C15)
 // and prints it. Full and empty rings are answered with a yield: backpressure, nothing dropped.
 // Expected: "pingpong: 10000 messages, checksum 0x…" with the value the test computes.
@@ -48,12 +50,8 @@ public func consumer(_ ringAddress: UInt64) {
 
 @_cdecl("npl_main")
 public func nplMain(_ arg: UInt64) {
-  let page = NPL.map(hint: 0, length: 4096, flags: 1)
-  guard page > 0, let base = UnsafeMutableRawPointer(bitPattern: UInt(page)) else {
-    Out.put("pingpong: map failed\n")
-    NPL.halt(1)
-    return
-  }
+  let base = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
+  let page = UInt64(UInt(bitPattern: base))
   let memory = UnsafeMutableRawBufferPointer(start: base, count: 4096)
   guard (try? IONRing.format(at: memory, slotSize: 16, slotCount: ringSlots, channel: 1)) != nil,
         var ring = try? IONProducer(attaching: memory) else {

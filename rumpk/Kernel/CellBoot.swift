@@ -67,15 +67,22 @@ public enum CellBoot {
   /// promise and returns its halt code (0 when every fiber ended without halting). Fibers the NPL
   /// spawns get `stackPages` pages (one, 4 KiB, on metal); its main fiber gets four times that.
   /// Assumes console and heap work and the SysTable page is mapped.
+  /// A HAL that runs NPLs in user mode passes `userMode` and its trap stubs as `syscallEntries`
+  /// (one address per syscall number); otherwise the entries are direct calls (DirectEntries).
   public static func run(_ id: CellIdentity, plan: CellMemoryPlan, seed: UnsafeRawBufferPointer,
-                         npl: @convention(c) (UInt64) -> Void, stackPages: Int = 1) -> UInt64 {
+                         npl: @convention(c) (UInt64) -> Void, stackPages: Int = 1,
+                         syscallEntries: UnsafeBufferPointer<UInt64>? = nil, userMode: Bool = false) -> UInt64 {
     var raw: UInt64 = 0
     withUnsafeMutableBytes(of: &raw) { rumpk_platform_entropy($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8) }
     Entropy.seed(word: raw)
     Entropy.seed(seed)
 
     let table = SysTable.fixed
-    DirectEntries.addresses().withUnsafeBufferPointer { SysTableSetup.install(at: table, entries: $0) }
+    if let syscallEntries {
+      SysTableSetup.install(at: table, entries: syscallEntries)
+    } else {
+      DirectEntries.addresses().withUnsafeBufferPointer { SysTableSetup.install(at: table, entries: $0) }
+    }
     Console.put("rumpk: "); Console.put(id.arch); Console.put(" "); Console.put(id.privilege)
     Console.put(" (entered at "); Console.put(id.enteredAt); Console.put(")\n")
     Console.put("rumpk: SysTable at 0x"); Console.hex(UInt64(SysTableLayout.address))
@@ -86,7 +93,8 @@ public enum CellBoot {
     do throws(KernelInitError) {
       try Kernel.initialize(KernelConfiguration(
         bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: stackPages,
-        sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text))
+        sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text,
+        userStacks: userMode))
     } catch {
       Console.put("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
       return 70
@@ -96,7 +104,7 @@ public enum CellBoot {
     _ = rumpk_devices_start_if_linked(deviceTree)
     do throws(Errno) {
       _ = try Scheduler.spawn(entry: UInt64(UInt(bitPattern: unsafeBitCast(npl, to: UnsafeRawPointer.self))),
-                              argument: 0, tier: .matter, promises: .all, stackPages: 4 * stackPages)
+                              argument: 0, tier: .matter, promises: .all, stackPages: 4 * stackPages, user: true)
     } catch {
       Console.put("rumpk: cannot start the first fiber: error -"); Console.dec(UInt64(-error.rawValue)); Console.put("\n")
       return 70

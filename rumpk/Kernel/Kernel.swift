@@ -2,6 +2,7 @@
 // syscall layer checks against.
 
 import RumpkABI
+import RumpkPlatform
 
 public struct KernelConfiguration {
   /// Kernel-only memory: fiber table, scheduler state, event ring.
@@ -15,9 +16,14 @@ public struct KernelConfiguration {
   public var sharedReadWrite: Region
   /// Where fiber entry points may lie (the image's text); spawn refuses any other entry.
   public var executable: Region
+  /// NPL fibers run in user mode with a user stack besides their kernel stack (the platform
+  /// implements rumpk_context_prepare_user); false: they share the kernel's privilege and stack.
+  public var userStacks: Bool
 
   public init(bridgehead: Region, wild: Region, maxFibers: Int = 64, stackPages: Int = 1,
-              sharedReadOnly: Region = .empty, sharedReadWrite: Region = .empty, executable: Region = .empty) {
+              sharedReadOnly: Region = .empty, sharedReadWrite: Region = .empty, executable: Region = .empty,
+              userStacks: Bool = false) {
+    self.userStacks = userStacks
     self.bridgehead = bridgehead
     self.wild = wild
     self.maxFibers = maxFibers
@@ -43,6 +49,7 @@ public enum Kernel {
           Channels.initialize(),
           WildAllocator.initialize(c.wild) else { throw .bridgeheadTooSmall }
     Fibers.stackPages = max(c.stackPages, 1)
+    Fibers.userStacks = c.userStacks && rumpk_context_prepare_user_linked() != 0
     UserMemory.configure(bridgehead: c.bridgehead, sharedReadOnly: c.sharedReadOnly,
                          sharedReadWrite: c.sharedReadWrite, executable: c.executable)
   }

@@ -12,10 +12,10 @@ import RumpkPlatform
 public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   if enteredAt == 2 { Board.psci = .smc }  // nothing above EL2 but firmware
   let found = Board.discover(candidate: dtb)
-  let mapped = MMU.enable(ramEnd: Board.ramEnd)
   let plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
     dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
+  let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
@@ -25,9 +25,14 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   Interrupts.initialize()
   CellBoot.deviceTree = found ? UInt64(Board.dtbAddress) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
   let el = (read_CurrentEL() >> 2) & 3
-  let code = CellBoot.run(
-    CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),
-    plan: plan, seed: Board.rngSeed, npl: npl_main)
+  // NPLs run at EL0 (docs/decisions/K6-el0-npls.md): the SysTable entries are svc stubs (svc.S).
+  var stubs = [UInt64]()
+  for n in 0..<12 { stubs.append(UInt64(rumpk_svc_stubs_address()) + UInt64(n) * 8) }
+  let code = stubs.withUnsafeBufferPointer { entries in
+    CellBoot.run(
+      CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),
+      plan: plan, seed: Board.rngSeed, npl: npl_main, syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
+  }
   Interrupts.report()
   Power.off(code: code)
 }

@@ -90,4 +90,17 @@ static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start;
 static inline uintptr_t rumpk_image_start(void) { return (uintptr_t)__image_start; }
 extern char __page_tables[];
 static inline uintptr_t rumpk_page_tables(void) { return (uintptr_t)__page_tables; }
+extern char __page_tables_end[];
+static inline uintptr_t rumpk_page_tables_end(void) { return (uintptr_t)__page_tables_end; }
+extern char __stack_bottom[];
+static inline uintptr_t rumpk_stack_bottom(void) { return (uintptr_t)__stack_bottom; }
+// The EL0 SysTable entry points (svc.S): entry n at rumpk_svc_stubs + 8n.
+extern char rumpk_svc_stubs[];
+static inline uintptr_t rumpk_svc_stubs_address(void) { return (uintptr_t)rumpk_svc_stubs; }
+
+// After changing live page-table entries: make the stores visible to the walker, drop every
+// stage-1 TLB entry of this CPU, and resynchronise.
+static inline void rumpk_tlb_flush(void) {
+  __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
+}
 #endif

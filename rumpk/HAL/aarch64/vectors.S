@@ -1,6 +1,11 @@
-// EL1 exception vectors. Every entry saves the caller-saved registers and calls
+// EL1 exception vectors. Every entry saves the interrupted context and calls
 // rumpk_exception(kind, frame); kind = vector index (0-15: current EL SP0/SPx, lower EL A64/A32;
-// each sync, irq, fiq, serror). The frame layout is x0-x30, elr, spsr (34 u64, 272 bytes).
+// each sync, irq, fiq, serror). The frame layout is x0-x30, elr, spsr, sp_el0 (34 u64, 272 bytes);
+// the x19-x28 slots stay unwritten: those registers are callee-saved, so rumpk_exception preserves
+// them, and a fiber switch inside it keeps them on the fiber's kernel stack (rumpk_context_switch).
+// An exception from EL0 lands on SP_EL1, which is the running fiber's kernel stack (empty while the
+// fiber runs at EL0), so the frame lives there and a handler may switch fibers before it returns:
+// every fiber's frame, SP_EL0 included, waits on its own kernel stack (docs/decisions/K6-el0-npls.md).
     .macro ventry kind
     .balign 0x80
     sub     sp, sp, #272
@@ -39,28 +44,22 @@ rumpk_vector_common:
     stp     x12, x13, [sp, #96]
     stp     x14, x15, [sp, #112]
     stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    str     x18, [sp, #144]
+    str     x29, [sp, #232]
     mrs     x9, elr_el1
     stp     x30, x9, [sp, #240]
     mrs     x9, spsr_el1
-    str     x9, [sp, #256]
+    mrs     x10, sp_el0
+    stp     x9, x10, [sp, #256]
     mov     x1, sp
     bl      rumpk_exception
-    ldr     x9, [sp, #256]
+    ldp     x9, x10, [sp, #256]
     msr     spsr_el1, x9
+    msr     sp_el0, x10
     ldp     x30, x9, [sp, #240]
     msr     elr_el1, x9
-    ldp     x28, x29, [sp, #224]
-    ldp     x26, x27, [sp, #208]
-    ldp     x24, x25, [sp, #192]
-    ldp     x22, x23, [sp, #176]
-    ldp     x20, x21, [sp, #160]
-    ldp     x18, x19, [sp, #144]
+    ldr     x29, [sp, #232]
+    ldr     x18, [sp, #144]
     ldp     x16, x17, [sp, #128]
     ldp     x14, x15, [sp, #112]
     ldp     x12, x13, [sp, #96]

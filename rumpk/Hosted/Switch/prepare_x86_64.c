@@ -19,6 +19,12 @@ void *rumpk_context_prepare(void *stack_top, void (*entry)(uint64_t), uint64_t a
   return frame;
 }
 
+// Hosted mode has no user mode: an NPL fiber runs on its one stack, like a kernel fiber.
+void *rumpk_context_prepare_user(void *stack_top, void *user_stack_top, void (*entry)(uint64_t), uint64_t arg) {
+  (void)user_stack_top;
+  return rumpk_context_prepare(stack_top, entry, arg);
+}
+
 uint64_t rumpk_platform_ticks(void) {
   uint32_t lo, hi;
   __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));

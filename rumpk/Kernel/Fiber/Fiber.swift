@@ -41,7 +41,8 @@ struct Fiber {
   var parent: Int32 = -1
   var entry: UInt64 = 0
   var argument: UInt64 = 0
-  var stack = Region.empty
+  var stack = Region.empty        // kernel stack (the only stack when the NPL shares the kernel's privilege)
+  var userStack = Region.empty    // user-mode stack of an NPL fiber on a platform with user mode, else empty
   // Ready-queue links (doubly linked, by index; -1 = none).
   var next: Int32 = -1
   var prev: Int32 = -1

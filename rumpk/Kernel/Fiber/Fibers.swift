@@ -10,6 +10,9 @@ public enum Fibers {
   nonisolated(unsafe) public private(set) static var live = 0
   nonisolated(unsafe) static var freeHint = 0
   nonisolated(unsafe) public static var stackPages = 1
+  /// NPL fibers run in user mode (EL0) with a user stack of their own beside the kernel stack
+  /// (KernelConfiguration.userStacks; docs/decisions/K6-el0-npls.md).
+  nonisolated(unsafe) public static var userStacks = false
 
   /// Allocates the table for `capacity` fibers from the Bridgehead. False when it does not fit.
   /// Bridgehead memory comes zeroed, and an all-zero `Fiber` (a trivial type) is a free slot of
@@ -56,10 +59,12 @@ public enum Fibers {
   public static func violation(_ id: FiberID) -> Int8 { id.index < capacity ? table[id.index].violation : -1 }
   public static func stack(_ id: FiberID) -> Region? { index(of: id).map { table[$0].stack } }
 
-  /// Creates a ready-to-run fiber that will call `entry(argument)` on its own stack.
-  /// Errors: EAGAIN when the table is full, ENOMEM when Wild has no pages for the stack.
+  /// Creates a ready-to-run fiber that will call `entry(argument)` on its own stack. A `user` fiber
+  /// (NPL code) on a platform with user mode also gets a user stack of the same size, which is the
+  /// partition's stack slot; its kernel stack then stays outside the partition.
+  /// Errors: EAGAIN when the table is full, ENOMEM when Wild has no pages for the stacks.
   static func create(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises, parent: Int32,
-                     unveil: UnveilSet, stackPages pages: Int? = nil) throws(Errno) -> Int {
+                     unveil: UnveilSet, stackPages pages: Int? = nil, user: Bool = false) throws(Errno) -> Int {
     let stackPages = max(pages ?? Fibers.stackPages, 1)
     guard live < capacity else { throw .eagain }
     var i = freeHint
@@ -68,6 +73,14 @@ public enum Fibers {
     }
     guard let stackBase = WildAllocator.allocate(pages: stackPages) else { throw .enomem }
     let stack = Region(base: stackBase, size: UInt64(stackPages) * pageSize)
+    var userStack = Region.empty
+    if user && userStacks {
+      guard let userBase = WildAllocator.allocate(pages: stackPages) else {
+        WildAllocator.free(stackBase, pages: stackPages)
+        throw .enomem
+      }
+      userStack = Region(base: userBase, size: stack.size)
+    }
     var f = Fiber()
     f.generation = table[i].generation &+ 1
     f.state = .ready
@@ -77,10 +90,17 @@ public enum Fibers {
     f.entry = entry
     f.argument = argument
     f.stack = stack
+    f.userStack = userStack
     f.unveil = unveil
-    _ = f.partition.add(OwnedRegion(region: stack, kind: .stack, writable: true))
+    _ = f.partition.add(OwnedRegion(region: userStack.isEmpty ? stack : userStack, kind: .stack, writable: true))
     UnsafeMutablePointer<UInt64>(bitPattern: UInt(stack.base))!.pointee = stackCanary
-    f.sp = rumpk_context_prepare(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)), fiberStart, UInt64(i))
+    if userStack.isEmpty {
+      f.sp = rumpk_context_prepare(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)), fiberStart, UInt64(i))
+    } else {
+      f.sp = rumpk_context_prepare_user(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)),
+                                        UnsafeMutableRawPointer(bitPattern: UInt(userStack.end)),
+                                        unsafeBitCast(UInt(entry), to: (@convention(c) (UInt64) -> Void).self), argument)
+    }
     table[i] = f
     live += 1
     freeHint = i + 1 == capacity ? 0 : i + 1
@@ -97,6 +117,10 @@ public enum Fibers {
         WildAllocator.free(slot.region.base, pages: Int(slot.region.size / pageSize))
       }
       table[i].partition.remove(at: s)
+    }
+    if !table[i].userStack.isEmpty {  // the kernel stack was not in the partition
+      WildAllocator.free(table[i].stack.base, pages: Int(table[i].stack.size / pageSize))
+      table[i].userStack = .empty
     }
     table[i].state = .free
     live -= 1

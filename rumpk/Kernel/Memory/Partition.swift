@@ -21,12 +21,17 @@ public struct Partition: Sendable {
   public static let capacity = 12
   public var slots = InlineArray<12, OwnedRegion>(repeating: OwnedRegion())
 
+  /// Bumped by every change to any partition, so a platform that mirrors the running fiber's
+  /// partition in page tables (EL0) can tell cheaply whether its copy is stale.
+  nonisolated(unsafe) public static var changes: UInt64 = 0
+
   public init() {}
 
   /// Adds a region; false when the table is full.
   public mutating func add(_ r: OwnedRegion) -> Bool {
     for i in 0..<Partition.capacity where slots[i].kind == .free {
       slots[i] = r
+      Partition.changes &+= 1
       return true
     }
     return false
@@ -43,7 +48,10 @@ public struct Partition: Sendable {
     return nil
   }
 
-  public mutating func remove(at i: Int) { slots[i] = OwnedRegion() }
+  public mutating func remove(at i: Int) {
+    if slots[i].kind != .free { Partition.changes &+= 1 }
+    slots[i] = OwnedRegion()
+  }
 
   /// True when [address, address+length) lies inside one region, writable if `write`.
   @inline(__always)

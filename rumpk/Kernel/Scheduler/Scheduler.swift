@@ -40,12 +40,14 @@ public enum Scheduler {
   public static var currentFiber: FiberID? { current < 0 ? nil : Fibers.id(of: Int(current)) }
 
   /// Starts a fiber with exactly the given rights (kernel use: the NPL main fiber, tests). The
-  /// syscall path narrows rights before it calls this.
+  /// syscall path narrows rights before it calls this. `user`: NPL code, which runs in user mode
+  /// where the platform has one (Fibers.userStacks); kernel fibers (drivers) never do.
   /// `stackPages` overrides the cell's default stack size (the NPL's main fiber gets more).
   public static func spawn(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises,
-                           unveil: UnveilSet = UnveilSet(), stackPages: Int? = nil) throws(Errno) -> FiberID {
+                           unveil: UnveilSet = UnveilSet(), stackPages: Int? = nil,
+                           user: Bool = false) throws(Errno) -> FiberID {
     let i = try Fibers.create(entry: entry, argument: argument, tier: tier, promises: promises,
-                              parent: current, unveil: unveil, stackPages: stackPages)
+                              parent: current, unveil: unveil, stackPages: stackPages, user: user)
     ReadyQueues.push(i)
     return Fibers.id(of: i)
   }

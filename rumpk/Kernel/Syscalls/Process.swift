@@ -15,7 +15,8 @@ func sysSpawn(_ args: SyscallArgs) -> Int64 {
   let promises = Promises(rawValue: args.a3 & ~Promises.tierMask)
   guard parent.promises.isSuperset(of: promises), tier >= parent.tier else { return Errno.eperm.rawValue }
   do {
-    let id = try Scheduler.spawn(entry: args.a0, argument: args.a1, tier: tier, promises: promises, unveil: parent.unveil)
+    let id = try Scheduler.spawn(entry: args.a0, argument: args.a1, tier: tier, promises: promises, unveil: parent.unveil,
+                                  user: true)
     return Int64(bitPattern: id.raw & UInt64(Int64.max))
   } catch {
     return error.rawValue

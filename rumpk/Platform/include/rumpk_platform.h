@@ -30,6 +30,15 @@ void rumpk_context_switch(void **from_sp, void *to_sp);
 // returned stack pointer calls entry(arg). `entry` must never return.
 void *rumpk_context_prepare(void *stack_top, void (*entry)(uint64_t), uint64_t arg);
 
+// Like rumpk_context_prepare, for an NPL fiber in user mode (EL0 / U-mode): `stack_top` is the
+// fiber's kernel stack (traps from user mode land on it), `user_stack_top` its user stack. The first
+// switch to the returned stack pointer enters user mode at entry(arg); when entry returns the fiber
+// ends. Platforms without user mode leave it undefined (weak: null) and the kernel never calls it
+// unless the platform asked for user-mode fibers (KernelConfiguration.userStacks).
+void *rumpk_context_prepare_user(void *stack_top, void *user_stack_top, void (*entry)(uint64_t),
+                                 uint64_t arg) __attribute__((weak));
+static inline int rumpk_context_prepare_user_linked(void) { return rumpk_context_prepare_user != 0; }
+
 // A cheap monotonic tick counter (cycle counter, CNTVCT, rdtime) and its rate, for budgets.
 uint64_t rumpk_platform_ticks(void);
 uint64_t rumpk_platform_ticks_per_second(void);

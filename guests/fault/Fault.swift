@@ -1,0 +1,68 @@
+// fault: NPL fibers that break the rules of EL0 (docs/decisions/K6-el0-npls.md). Each child touches
+// something it does not own, or runs an undefined instruction; the kernel reports the fault and ends
+// that fiber only. The main fiber goes on, checks its own stack was left alone, and halts with 0.
+// Uses only the ABI.
+
+import RumpkABI
+
+#if arch(arm64)
+/// One undefined instruction (UDF #0 is the all-zero word), placed among the image's code so EL0 may
+/// fetch it: calling it is an undefined-instruction exception (ESR EC 0), not an abort.
+@section(".text.npl_fault_udf") @used
+nonisolated(unsafe) var undefinedInstruction: UInt32 = 0
+#endif
+
+typealias Entry = @convention(c) (UInt64) -> Void
+
+/// Reads address 0x10: the device region, never open to EL0.
+@_cdecl("fault_read_low")
+public func readLow(_ arg: UInt64) {
+  NPL.write("fault: child reads 0x10\n")
+  let v = UnsafePointer<UInt64>(bitPattern: 0x10)!.pointee
+  if v != 0x5eed { NPL.write("fault: child read 0x10 and lived (wrong)\n") }
+}
+
+/// Writes the SysTable page: read-only at EL0.
+@_cdecl("fault_write_systable")
+public func writeSysTable(_ arg: UInt64) {
+  NPL.write("fault: child writes the SysTable\n")
+  UnsafeMutablePointer<UInt64>(bitPattern: UInt(SysTableLayout.address))!.pointee = 0
+  NPL.write("fault: child wrote the SysTable and lived (wrong)\n")
+}
+
+/// Writes `arg`, an address on the main fiber's stack: another fiber's partition.
+@_cdecl("fault_write_other_stack")
+public func writeOtherStack(_ arg: UInt64) {
+  NPL.write("fault: child writes the main fiber's stack\n")
+  UnsafeMutablePointer<UInt64>(bitPattern: UInt(arg))!.pointee = 0xBAD
+  NPL.write("fault: child wrote another fiber's stack and lived (wrong)\n")
+}
+
+/// Executes an undefined instruction.
+@_cdecl("fault_undefined")
+public func undefined(_ arg: UInt64) {
+  NPL.write("fault: child executes an undefined instruction\n")
+  #if arch(arm64)
+  let code = withUnsafeMutablePointer(to: &undefinedInstruction) { UnsafeRawPointer($0) }
+  unsafeBitCast(code, to: (@convention(c) () -> Void).self)()
+  #endif
+  NPL.write("fault: child ran an undefined instruction and lived (wrong)\n")
+}
+
+func address(_ e: Entry) -> UInt64 { UInt64(UInt(bitPattern: unsafeBitCast(e, to: UnsafeRawPointer.self))) }
+
+@_cdecl("npl_main")
+public func nplMain(_ arg: UInt64) {
+  var mine: UInt64 = 0x600D
+  let target = withUnsafeMutablePointer(to: &mine) { UInt64(UInt(bitPattern: $0)) }
+  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined]
+  for child in children {
+    let id = NPL.spawn(entry: address(child), arg: target, tier: .matter, promises: .stdio)
+    if id < 0 { NPL.write("fault: spawn failed\n"); NPL.halt(1) }
+    NPL.yield()  // the child runs (same tier, ready) and dies before this returns
+  }
+  let still = withUnsafeMutablePointer(to: &mine) { $0.pointee }
+  if still != 0x600D { NPL.write("fault: my stack was changed\n"); NPL.halt(2) }
+  NPL.write("fault: still running\n")
+  NPL.halt(0)
+}
