@@ -1,11 +1,6 @@
 // Host unit tests of Rumkv's portable core (rumkv/Core): node configuration, ELF loading, the cell
-// tree, CellInfo and the hypercalls. They compile only when the package has a RumkvCore target and
-// RumkvTests depends on it:
-//   .target(name: "RumkvCore", dependencies: ["FDT", "CellBundle"], path: "rumkv/Core",
-//           swiftSettings: portableSettings)
-// Until then this file is empty and the QEMU tests cover the same code on metal.
+// tree, CellInfo and the hypercalls.
 
-#if canImport(RumkvCore)
 import CellBundle
 import FDT
 import Foundation
@@ -245,4 +240,3 @@ final class CoreTests: XCTestCase {
     XCTAssertNotNil(tree.node(path: "/cpus/cpu@0"))
   }
 }
-#endif
