@@ -74,16 +74,6 @@ func report(_ what: StaticString, _ value: UInt64) {
   NPL.write("bench: ")
   NPL.write(what)
   NPL.write(": ")
-  var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-  withUnsafeMutableBytes(of: &digits) { b in
-    var i = b.count
-    var x = value
-    repeat {
-      i -= 1
-      b[i] = 48 &+ UInt8(x % 10)
-      x /= 10
-    } while x != 0
-    NPL.write(UnsafeRawBufferPointer(rebasing: b[i...]))
-  }
+  Digits.with(value) { NPL.write($0) }
   NPL.write(" ns\n")
 }

@@ -1,6 +1,7 @@
-// Kernel console output without String: static text and numbers go straight to the platform.
-// String interpolation would pull kilobytes of Unicode machinery into every image for a few lines.
+// Kernel console output without String: static text and numbers (RumpkABI.Digits) go straight to
+// the platform.
 
+import RumpkABI
 import RumpkPlatform
 
 public enum Console {
@@ -20,17 +21,8 @@ public enum Console {
   }
 
   static func number(_ v: UInt64, radix: UInt64) {
-    var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 decimal digits
-    withUnsafeMutableBytes(of: &buffer) { b in
-      var i = b.count
-      var x = v
-      repeat {
-        i -= 1
-        let d = UInt8(truncatingIfNeeded: x % radix)
-        b[i] = d < 10 ? 48 &+ d : 55 &+ d
-        x /= radix
-      } while x != 0
-      rumpk_platform_console_write(b.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, b.count - i)
+    Digits.with(v, radix: radix, uppercase: true) { d in
+      rumpk_platform_console_write(d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count)
     }
   }
 }

@@ -110,17 +110,6 @@ public enum Out {
   public static func hex(_ v: UInt64) { number(v, radix: 16) }
 
   static func number(_ v: UInt64, radix: UInt64) {
-    var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    withUnsafeMutableBytes(of: &buffer) { b in
-      var i = b.count
-      var x = v
-      repeat {
-        i -= 1
-        let d = UInt8(truncatingIfNeeded: x % radix)
-        b[i] = d < 10 ? 48 &+ d : 87 &+ d
-        x /= radix
-      } while x != 0
-      NPL.write(UnsafeRawBufferPointer(rebasing: b[i...]))
-    }
+    Digits.with(v, radix: radix) { NPL.write($0) }
   }
 }
