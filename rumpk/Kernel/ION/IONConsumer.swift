@@ -30,21 +30,17 @@ public struct IONConsumer: ~Copyable {
   /// Checks the header (`IONRing.geometry`) and that head - tail <= slot count; from then on the
   /// geometry is never re-read. Throws without writing anything.
   public init(attaching memory: UnsafeMutableRawBufferPointer) throws(IONSetupError) {
-    let g = try IONRing.geometry(of: UnsafeRawBufferPointer(memory))
-    let base = memory.baseAddress!  // geometry(of:) checked it
-    let h = UInt64(littleEndian: rumpk_load_acquire_u64(IONRing.pointer(base, IONLayout.headOffset)))
-    let t = UInt64(littleEndian: rumpk_load_acquire_u64(IONRing.pointer(base, IONLayout.tailOffset)))
-    guard h &- t <= UInt64(g.slotCount) else { throw .cursorsOutOfRange }
-    headPointer = IONRing.pointer(base, IONLayout.headOffset)
-    tailPointer = IONRing.pointer(base, IONLayout.tailOffset)
-    magicPointer = (base + IONLayout.magicOffset).assumingMemoryBound(to: UInt32.self)
-    slots = base + IONLayout.slotsOffset
-    count = UInt64(g.slotCount)
+    let a = try IONRing.attach(memory)
+    headPointer = a.headPointer
+    tailPointer = a.tailPointer
+    magicPointer = a.magicPointer
+    slots = a.slots
+    count = UInt64(a.geometry.slotCount)
     mask = count &- 1
-    slotSize = g.slotSize
-    maxPayload = g.maxPayload
-    tail = t
-    cachedHead = h
+    slotSize = a.geometry.slotSize
+    maxPayload = a.geometry.maxPayload
+    tail = a.tail
+    cachedHead = a.head
     fault = nil
   }
 

@@ -94,4 +94,31 @@ public enum IONRing {
   static func pointer(_ base: UnsafeMutableRawPointer, _ offset: Int) -> UnsafeMutablePointer<UInt64> {
     (base + offset).assumingMemoryBound(to: UInt64.self)
   }
+
+  /// What either side learns when it attaches: the checked geometry, the shared cursors' addresses
+  /// and their values at attach time. Checks the header (`geometry(of:)`) and that
+  /// head - tail <= slot count; writes nothing.
+  static func attach(_ memory: UnsafeMutableRawBufferPointer) throws(IONSetupError) -> IONAttachment {
+    let g = try geometry(of: UnsafeRawBufferPointer(memory))
+    let base = memory.baseAddress!  // geometry(of:) checked it
+    let headPointer = pointer(base, IONLayout.headOffset), tailPointer = pointer(base, IONLayout.tailOffset)
+    let h = UInt64(littleEndian: rumpk_load_acquire_u64(headPointer))
+    let t = UInt64(littleEndian: rumpk_load_acquire_u64(tailPointer))
+    guard h &- t <= UInt64(g.slotCount) else { throw .cursorsOutOfRange }
+    return IONAttachment(
+      geometry: g, headPointer: headPointer, tailPointer: tailPointer,
+      magicPointer: (base + IONLayout.magicOffset).assumingMemoryBound(to: UInt32.self),
+      slots: base + IONLayout.slotsOffset, head: h, tail: t)
+  }
+}
+
+/// The result of `IONRing.attach`, shared by producer and consumer.
+struct IONAttachment {
+  let geometry: IONGeometry
+  let headPointer: UnsafeMutablePointer<UInt64>
+  let tailPointer: UnsafeMutablePointer<UInt64>
+  let magicPointer: UnsafeMutablePointer<UInt32>
+  let slots: UnsafeMutableRawPointer
+  let head: UInt64
+  let tail: UInt64
 }
