@@ -16,7 +16,7 @@ public enum Syscall: Int, CaseIterable, Sendable {
 
   /// The promise a caller must still hold to make this call; nil for pledge and unveil, which only
   /// ever narrow what the caller may do.
-  public var requiredPromise: Promises? {
+  @inlinable public var requiredPromise: Promises? {
     switch self {
     case .pledge, .unveil: return nil
     case .read, .write, .yield, .time: return .stdio
@@ -49,17 +49,19 @@ public struct Promises: OptionSet, Equatable, Sendable {
   public let rawValue: UInt64
   public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-  public static let stdio = Promises(rawValue: 1 << 0)
-  public static let mem = Promises(rawValue: 1 << 1)
-  public static let proc = Promises(rawValue: 1 << 2)
-  public static let rand = Promises(rawValue: 1 << 3)
-  public static let ring = Promises(rawValue: 1 << 4)
-  public static let vfs = Promises(rawValue: 1 << 5)
-  public static let halt = Promises(rawValue: 1 << 6)
+  // Computed and inlinable rather than `static let`: a stored global of another module is reached
+  // through a lazy-initialisation check on every use, and the syscall path tests these constantly.
+  @inlinable public static var stdio: Promises { Promises(rawValue: 1 << 0) }
+  @inlinable public static var mem: Promises { Promises(rawValue: 1 << 1) }
+  @inlinable public static var proc: Promises { Promises(rawValue: 1 << 2) }
+  @inlinable public static var rand: Promises { Promises(rawValue: 1 << 3) }
+  @inlinable public static var ring: Promises { Promises(rawValue: 1 << 4) }
+  @inlinable public static var vfs: Promises { Promises(rawValue: 1 << 5) }
+  @inlinable public static var halt: Promises { Promises(rawValue: 1 << 6) }
 
-  public static let all: Promises = [.stdio, .mem, .proc, .rand, .ring, .vfs, .halt]
-  public static let tierShift: UInt64 = 62
-  public static let tierMask: UInt64 = 0b11 << 62
+  @inlinable public static var all: Promises { Promises(rawValue: 0x7F) }
+  @inlinable public static var tierShift: UInt64 { 62 }
+  @inlinable public static var tierMask: UInt64 { 0b11 << 62 }
 }
 
 /// Spectrum tiers, highest priority first. Encoded in promise bits 62–63.

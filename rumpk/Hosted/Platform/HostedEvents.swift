@@ -22,6 +22,8 @@ public enum HostedEvents {
       timeout = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
     }
     var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    rumpk_hosted_clock_idle(1)
+    defer { rumpk_hosted_clock_idle(0) }
     if poll(&p, 1, timeout) > 0 {
       var value: UInt64 = 0
       _ = Glibc.read(fd, &value, 8)

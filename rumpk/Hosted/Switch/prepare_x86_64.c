@@ -1,7 +1,5 @@
-// Hosted mode (x86_64): a fresh fiber stack laid out as rumpk_context_switch expects to pop it, and
-// the tick counter for budgets.
+// Hosted mode (x86_64): a fresh fiber stack laid out as rumpk_context_switch expects to pop it.
 #include <stdint.h>
-#include <time.h>
 #include "rumpk_hosted_switch.h"
 
 // Frame, low to high: r15, r14, r13 (entry), r12 (arg), rbx, rbp, return address (the trampoline).
@@ -23,27 +21,6 @@ void *rumpk_context_prepare(void *stack_top, void (*entry)(uint64_t), uint64_t a
 void *rumpk_context_prepare_user(void *stack_top, void *user_stack_top, void (*entry)(uint64_t), uint64_t arg) {
   (void)user_stack_top;
   return rumpk_context_prepare(stack_top, entry, arg);
-}
-
-uint64_t rumpk_platform_ticks(void) {
-  uint32_t lo, hi;
-  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return ((uint64_t)hi << 32) | lo;
-}
-
-// The TSC rate, measured once against CLOCK_MONOTONIC over ~20 ms.
-uint64_t rumpk_platform_ticks_per_second(void) {
-  static uint64_t rate;
-  if (rate) return rate;
-  struct timespec a, b, pause = {0, 20000000};
-  clock_gettime(CLOCK_MONOTONIC, &a);
-  uint64_t t0 = rumpk_platform_ticks();
-  nanosleep(&pause, 0);
-  uint64_t t1 = rumpk_platform_ticks();
-  clock_gettime(CLOCK_MONOTONIC, &b);
-  uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)(b.tv_nsec - a.tv_nsec);
-  rate = ns ? (t1 - t0) * 1000000000ull / ns : 1000000000ull;
-  return rate ? rate : 1;
 }
 
 extern char __executable_start[], etext[], __data_start[], end[];

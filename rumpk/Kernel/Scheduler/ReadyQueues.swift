@@ -15,13 +15,18 @@ enum ReadyQueues {
     nonEmpty = 0
   }
 
+  // Tier raw values are 0...3 by construction, so the per-tier arrays are indexed unchecked: these
+  // run at every switch.
+
   @inline(__always)
   static func push(_ i: Int) {
-    let t = Int(Fibers.table[i].tier.rawValue)
-    Fibers.table[i].next = -1
-    Fibers.table[i].prev = tails[t]
-    if tails[t] >= 0 { Fibers.table[Int(tails[t])].next = Int32(i) } else { heads[t] = Int32(i) }
-    tails[t] = Int32(i)
+    let table = Fibers.table
+    let t = Int(table[i].tier.rawValue)
+    let tail = tails[unchecked: t]
+    table[i].next = -1
+    table[i].prev = tail
+    if tail >= 0 { table[Int(tail)].next = Int32(i) } else { heads[unchecked: t] = Int32(i) }
+    tails[unchecked: t] = Int32(i)
     nonEmpty |= 1 << UInt8(t)
   }
 
@@ -29,23 +34,39 @@ enum ReadyQueues {
   @inline(__always)
   static func pop() -> Int? {
     guard nonEmpty != 0 else { return nil }
-    let t = Int(UInt8(nonEmpty).trailingZeroBitCount)
-    let i = Int(heads[t])
-    remove(i)
+    return popHead(Int(nonEmpty.trailingZeroBitCount))
+  }
+
+  /// Like pop(), but only from tiers at least as urgent as `tier` (raw value ≤ tier): what a
+  /// yielding fiber of that tier gives the CPU to. nil leaves the queues untouched.
+  @inline(__always)
+  static func pop(atOrAbove tier: Int) -> Int? {
+    guard nonEmpty != 0 else { return nil }
+    let best = Int(nonEmpty.trailingZeroBitCount)
+    return best <= tier ? popHead(best) : nil
+  }
+
+  /// Removes the head of non-empty tier `t`.
+  @inline(__always)
+  static func popHead(_ t: Int) -> Int {
+    let table = Fibers.table
+    let i = Int(heads[unchecked: t])
+    let n = table[i].next
+    heads[unchecked: t] = n
+    if n >= 0 { table[Int(n)].prev = -1 } else { tails[unchecked: t] = -1; nonEmpty &= ~(1 << UInt8(t)) }
+    table[i].next = -1
     return i
   }
 
-  /// The tier pop() would take from next, if any.
-  static var bestTier: Int? { nonEmpty == 0 ? nil : Int(nonEmpty.trailingZeroBitCount) }
-
   @inline(__always)
   static func remove(_ i: Int) {
-    let t = Int(Fibers.table[i].tier.rawValue)
-    let n = Fibers.table[i].next, p = Fibers.table[i].prev
-    if p >= 0 { Fibers.table[Int(p)].next = n } else { heads[t] = n }
-    if n >= 0 { Fibers.table[Int(n)].prev = p } else { tails[t] = p }
-    Fibers.table[i].next = -1
-    Fibers.table[i].prev = -1
-    if heads[t] < 0 { nonEmpty &= ~(1 << UInt8(t)) }
+    let table = Fibers.table
+    let t = Int(table[i].tier.rawValue)
+    let n = table[i].next, p = table[i].prev
+    if p >= 0 { table[Int(p)].next = n } else { heads[unchecked: t] = n }
+    if n >= 0 { table[Int(n)].prev = p } else { tails[unchecked: t] = p }
+    table[i].next = -1
+    table[i].prev = -1
+    if heads[unchecked: t] < 0 { nonEmpty &= ~(1 << UInt8(t)) }
   }
 }

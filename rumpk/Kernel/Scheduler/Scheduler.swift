@@ -75,9 +75,9 @@ public enum Scheduler {
     guard me >= 0 else { return }
     if Events.pending { Events.drain() }
     if DeadlineQueue.count > 0 { wakeExpired(now: rumpk_platform_time_ns()) }
-    guard let best = ReadyQueues.bestTier, best <= Int(Fibers.table[me].tier.rawValue) else { return }
-    let next = ReadyQueues.pop()!
-    Fibers.table[me].state = .ready
+    let table = Fibers.table
+    guard let next = ReadyQueues.pop(atOrAbove: Int(table[me].tier.rawValue)) else { return }
+    table[me].state = .ready
     ReadyQueues.push(me)
     switchTo(next)
   }
@@ -165,19 +165,20 @@ public enum Scheduler {
   @inline(__always)
   static func switchTo(_ next: Int) {
     let me = current
+    let table = Fibers.table
     let now = rumpk_platform_ticks()
     if me >= 0 { charge(Int(me), now) }
     let from: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     if me >= 0 {
-      from = UnsafeMutableRawPointer(Fibers.table + Int(me)).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+      from = UnsafeMutableRawPointer(table + Int(me)).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
     } else {
       from = kernelSP
     }
     let to: UnsafeMutableRawPointer?
     if next >= 0 {
-      Fibers.table[next].state = .running
-      Fibers.table[next].runStart = now
-      to = Fibers.table[next].sp
+      table[next].state = .running
+      table[next].runStart = now
+      to = table[next].sp
     } else {
       to = kernelSP.pointee
     }
@@ -197,14 +198,16 @@ public enum Scheduler {
     }
   }
 
+  /// Assumes fiber `i` is the one leaving the CPU and has a stack (every fiber does).
   @inline(__always)
   static func charge(_ i: Int, _ now: UInt64) {
-    if UnsafePointer<UInt64>(bitPattern: UInt(Fibers.table[i].stack.base))!.pointee != Fibers.stackCanary {
+    let table = Fibers.table
+    if UnsafePointer<UInt64>(bitPattern: UInt(table[i].stack.base)).unsafelyUnwrapped.pointee != Fibers.stackCanary {
       stackOverflow(i)
     }
-    let budget = budgetTicks[Int(Fibers.table[i].tier.rawValue)]
-    let ran = now &- Fibers.table[i].runStart
-    if ran > Fibers.table[i].worstRunTicks { Fibers.table[i].worstRunTicks = ran }
+    let budget = budgetTicks[unchecked: Int(table[i].tier.rawValue)]
+    let ran = now &- table[i].runStart
+    if ran > table[i].worstRunTicks { table[i].worstRunTicks = ran }
     if budget != 0 && ran > budget { overrun(i, ran) }
   }
 

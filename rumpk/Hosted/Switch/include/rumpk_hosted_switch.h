@@ -14,4 +14,7 @@ const void *hosted_text_start(void);
 const void *hosted_text_end(void);
 const void *hosted_data_start(void);
 const void *hosted_data_end(void);
+// The budget clock (budget_clock.c): the cell enters (1) and leaves (0) its idle wait.
+#define RUMPK_HOSTED_CLOCK_PERIOD_NS 100000
+void rumpk_hosted_clock_idle(int waiting);
 #endif
