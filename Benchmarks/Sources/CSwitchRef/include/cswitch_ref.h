@@ -4,5 +4,7 @@
 #define CSWITCH_REF_H
 #include <stdint.h>
 double cswitch_swapcontext_ns(uint64_t switches);
+// The same with both contexts running one function.
+double cswitch_swapcontext_same_code_ns(uint64_t switches);
 double cswitch_condvar_ns(uint64_t switches);
 #endif
