@@ -82,8 +82,7 @@ public struct IONProducer: ~Copyable {
     }
     let s = slotAddress(head)
     if let src = bytes.baseAddress, bytes.count > 0 { (s + 8).copyMemory(from: src, byteCount: bytes.count) }
-    s.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count).littleEndian, as: UInt32.self)
-    s.storeBytes(of: type.littleEndian, toByteOffset: 4, as: UInt32.self)
+    IONRing.writeHeader(s, length: bytes.count, type: type)
     head &+= 1
     rumpk_store_release_u64(headPointer, head.littleEndian)
     return .published
@@ -99,9 +98,8 @@ public struct IONProducer: ~Copyable {
       if head &- cachedTail >= count { return .full }
     }
     let s = slotAddress(head)
-    s.storeBytes(of: value, toByteOffset: 8, as: T.self)
-    s.storeBytes(of: UInt32(truncatingIfNeeded: MemoryLayout<T>.size).littleEndian, as: UInt32.self)
-    s.storeBytes(of: type.littleEndian, toByteOffset: 4, as: UInt32.self)
+    IONRing.writePayload(s, value)
+    IONRing.writeHeader(s, length: MemoryLayout<T>.size, type: type)
     head &+= 1
     rumpk_store_release_u64(headPointer, head.littleEndian)
     return .published
@@ -121,8 +119,7 @@ public struct IONProducer: ~Copyable {
     }
     let s = slotAddress(head)
     fill(UnsafeMutableRawBufferPointer(start: s + 8, count: length))
-    s.storeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian, as: UInt32.self)
-    s.storeBytes(of: type.littleEndian, toByteOffset: 4, as: UInt32.self)
+    IONRing.writeHeader(s, length: length, type: type)
     head &+= 1
     rumpk_store_release_u64(headPointer, head.littleEndian)
     return .published

@@ -47,8 +47,7 @@ public struct IONReservation: ~Copyable {
   public func setHeader(_ i: Int, type: UInt32, length: Int) {
     precondition(length >= 0 && length <= maxPayload, "ION message longer than the slot")
     let s = slot(i)
-    s.storeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian, as: UInt32.self)
-    s.storeBytes(of: type.littleEndian, toByteOffset: 4, as: UInt32.self)
+    IONRing.writeHeader(s, length: length, type: type)
   }
 
   /// Copies `bytes` into message `i` and writes its header. Returns false, writing nothing, when the
@@ -58,8 +57,7 @@ public struct IONReservation: ~Copyable {
     guard bytes.count <= maxPayload else { return false }
     let s = slot(i)
     if let src = bytes.baseAddress, bytes.count > 0 { (s + 8).copyMemory(from: src, byteCount: bytes.count) }
-    s.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count).littleEndian, as: UInt32.self)
-    s.storeBytes(of: type.littleEndian, toByteOffset: 4, as: UInt32.self)
+    IONRing.writeHeader(s, length: bytes.count, type: type)
     return true
   }
 
@@ -68,9 +66,8 @@ public struct IONReservation: ~Copyable {
   public func write<T: BitwiseCopyable>(_ i: Int, type: UInt32, value: T) -> Bool {
     guard MemoryLayout<T>.size <= maxPayload else { return false }
     let s = slot(i)
-    s.storeBytes(of: value, toByteOffset: 8, as: T.self)
-    s.storeBytes(of: UInt32(truncatingIfNeeded: MemoryLayout<T>.size).littleEndian, as: UInt32.self)
-    s.storeBytes(of: type.littleEndian, toByteOffset: 4, as: UInt32.self)
+    IONRing.writePayload(s, value)
+    IONRing.writeHeader(s, length: MemoryLayout<T>.size, type: type)
     return true
   }
 

@@ -90,6 +90,25 @@ public enum IONRing {
     return UInt32(littleEndian: base.load(fromByteOffset: IONLayout.flagsOffset, as: UInt32.self))
   }
 
+  /// Writes a slot's header (u32 length, u32 type, little-endian) as one 8-byte store. Assumes `slot`
+  /// is 8-byte aligned: the ring base is (format and attach check it) and slot sizes are multiples of 8.
+  /// (Unaligned-capable stores become byte stores on targets built for strict alignment.)
+  @usableFromInline @inline(__always)
+  static func writeHeader(_ slot: UnsafeMutableRawPointer, length: Int, type: UInt32) {
+    let word = UInt64(UInt32(truncatingIfNeeded: length)) | UInt64(type) << 32
+    slot.initializeMemory(as: UInt64.self, to: word.littleEndian)
+  }
+
+  /// Writes `value` as a slot's payload (offset 8), with aligned stores when its alignment allows.
+  @usableFromInline @inline(__always)
+  static func writePayload<T: BitwiseCopyable>(_ slot: UnsafeMutableRawPointer, _ value: T) {
+    if MemoryLayout<T>.alignment <= 8 {
+      (slot + 8).initializeMemory(as: T.self, to: value)
+    } else {
+      slot.storeBytes(of: value, toByteOffset: 8, as: T.self)
+    }
+  }
+
   @usableFromInline
   static func pointer(_ base: UnsafeMutableRawPointer, _ offset: Int) -> UnsafeMutablePointer<UInt64> {
     (base + offset).assumingMemoryBound(to: UInt64.self)
