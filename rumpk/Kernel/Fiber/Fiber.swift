@@ -59,6 +59,11 @@ struct Fiber {
   var violation: Int8 = -1       // the syscall number that broke a promise, if any
   var partition = Partition()
   var unveil = UnveilSet()
+  // Pads the size to the stride. Swift addresses the fields of an element of a type with tail
+  // padding, reached through a pointer with a run-time index, as if they were unaligned, and on a
+  // strict-alignment target every such load and store becomes a run of byte accesses.
+  // KernelTests.LayoutTests keeps size == stride.
+  var tailPadding = InlineArray<5, UInt8>(repeating: 0)
 
   var id: FiberID { FiberID(index: 0, generation: generation) }
 }

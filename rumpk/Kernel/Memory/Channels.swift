@@ -9,6 +9,7 @@ public enum Channels {
     var region = Region.empty
     var length: UInt8 = 0
     var name = InlineArray<62, UInt8>(repeating: 0)
+    var tailPadding: UInt8 = 0  // size == stride: see Fiber.tailPadding
   }
 
   nonisolated(unsafe) static var table: UnsafeMutablePointer<Entry> = UnsafeMutablePointer(bitPattern: 0x10)!
