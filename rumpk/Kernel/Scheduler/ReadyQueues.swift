@@ -27,14 +27,14 @@ enum ReadyQueues {
     table[i].prev = tail
     if tail >= 0 { table[Int(tail)].next = Int32(i) } else { heads[unchecked: t] = Int32(i) }
     tails[unchecked: t] = Int32(i)
-    nonEmpty |= 1 << UInt8(t)
+    nonEmpty |= 1 &<< UInt8(t)
   }
 
   /// The first fiber of the highest non-empty tier, removed; nil when nothing is ready.
   @inline(__always)
   static func pop() -> Int? {
     guard nonEmpty != 0 else { return nil }
-    return popHead(Int(nonEmpty.trailingZeroBitCount))
+    return popHead(bestTier)
   }
 
   /// Like pop(), but only from tiers at least as urgent as `tier` (raw value ≤ tier): what a
@@ -42,8 +42,16 @@ enum ReadyQueues {
   @inline(__always)
   static func pop(atOrAbove tier: Int) -> Int? {
     guard nonEmpty != 0 else { return nil }
-    let best = Int(nonEmpty.trailingZeroBitCount)
+    let best = bestTier
     return best <= tier ? popHead(best) : nil
+  }
+
+  /// The most urgent non-empty tier; assumes nonEmpty != 0. Four tiers make `nonEmpty` a nibble, so
+  /// its trailing zero count is a nibble of one constant (three instructions; riscv64 without Zbb
+  /// would otherwise count bits in about fifteen).
+  @inline(__always)
+  static var bestTier: Int {
+    Int(truncatingIfNeeded: (0x0102_0103_0102_0100 as UInt64) >> (UInt64(nonEmpty & 0xF) << 2) & 0xF)
   }
 
   /// Removes the head of non-empty tier `t`.
@@ -53,7 +61,7 @@ enum ReadyQueues {
     let i = Int(heads[unchecked: t])
     let n = table[i].next
     heads[unchecked: t] = n
-    if n >= 0 { table[Int(n)].prev = -1 } else { tails[unchecked: t] = -1; nonEmpty &= ~(1 << UInt8(t)) }
+    if n >= 0 { table[Int(n)].prev = -1 } else { tails[unchecked: t] = -1; nonEmpty &= ~(1 &<< UInt8(t)) }
     table[i].next = -1
     return i
   }
@@ -67,6 +75,6 @@ enum ReadyQueues {
     if n >= 0 { table[Int(n)].prev = p } else { tails[unchecked: t] = p }
     table[i].next = -1
     table[i].prev = -1
-    if heads[unchecked: t] < 0 { nonEmpty &= ~(1 << UInt8(t)) }
+    if heads[unchecked: t] < 0 { nonEmpty &= ~(1 &<< UInt8(t)) }
   }
 }
