@@ -91,6 +91,8 @@ final class VirtioBootTests: XCTestCase {
       XCTAssertEqual(r.status, 0, "\(arch): \(r.stdout)\(r.stderr)")
       XCTAssertTrue(r.has("echo: listening, MAC 52:54:00:12:34:56"), "\(arch): \(r.stdout)")
       XCTAssertTrue(r.has("echo: answered"), "\(arch): \(r.stdout)")
+      // Waiting for frames, the cell sleeps: the frames arrive as device interrupts (K8), not polls.
+      XCTAssertTrue(r.stdout.contains(" device interrupts"), "\(arch): \(r.stdout)")
       guard let reply = exchange.reply else {
         XCTFail("\(arch): no answer to the ping frame\n\(r.stdout)")
         continue

@@ -46,15 +46,17 @@ public func nplMain(_ arg: UInt64) {
   var transmitFree: UInt32 = 0xFF  // bit i: transmit buffer i is free
   var answered: UInt64 = 0
   var quitting = false
+  var idle = IdleBackoff()
   while true {
     guard let c = dev.poll() else {
       if dev.deviceFailed {
         Out.put("echo: the network device was disabled\n")
         NPL.halt(1)
       }
-      _ = NPL.yield()
+      idle.pause()
       continue
     }
+    idle = IdleBackoff()
     if c.op == DeviceOp.transmit {
       transmitFree |= 1 << ((c.offset - transmitBase) / bufferBytes & 7)
       if quitting && transmitFree == 0xFF {

@@ -82,13 +82,37 @@ public struct DeviceChannel: ~Copyable {
         _ = NPL.yield()
       }
     }
+    var idle = IdleBackoff()
     while true {
       if let c = poll() {
         if c.tag == tag { return c }
+        idle = IdleBackoff()
         continue
       }
       if completions.isClosed { return DeviceCompletion(op: op, tag: 0, status: DeviceStatus.io) }
+      idle.pause()
+    }
+  }
+}
+
+/// How an NPL waits for a device completion without spinning: yield to other fibers for a few
+/// rounds (a fast device answers within them), then sleep. The yield rings the kernel's doorbell,
+/// so the device fiber sees the request; the kernel wakes a sleeping fiber as soon as a completion
+/// is published on a channel it has open (K8), so the sleep's deadline only bounds a lost wake-up.
+public struct IdleBackoff {
+  public static let spinRounds = 16
+  public static let sleepNanoseconds: UInt64 = 50_000_000
+  var rounds = 0
+
+  public init() {}
+
+  /// One round of waiting.
+  public mutating func pause() {
+    if rounds < IdleBackoff.spinRounds {
+      rounds += 1
       _ = NPL.yield()
+    } else {
+      _ = NPL.yield(until: NPL.time() &+ IdleBackoff.sleepNanoseconds)
     }
   }
 }

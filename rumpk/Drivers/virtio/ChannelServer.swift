@@ -8,6 +8,7 @@ import RumpkKernel
 struct ChannelServer: ~Copyable {
   static let stashCapacity = 64
   let base: UnsafeMutableRawPointer
+  let region: Region
   let dataBytes: Int
   var requests: IONConsumer
   var completions: IONProducer
@@ -28,12 +29,13 @@ struct ChannelServer: ~Copyable {
     do throws(IONSetupError) {
       try IONRing.format(at: req, slotSize: DeviceChannelLayout.slotSize, slotCount: DeviceChannelLayout.slotCount, channel: UInt64(kind) << 8)
       try IONRing.format(at: cmp, slotSize: DeviceChannelLayout.slotSize, slotCount: DeviceChannelLayout.slotCount, channel: UInt64(kind) << 8 | 1)
-      let server = ChannelServer(base: base, dataBytes: dataBytes,
+      let region = Region(base: address, size: UInt64(pages) * pageSize)
+      let server = ChannelServer(base: base, region: region, dataBytes: dataBytes,
                                  requests: try IONConsumer(attaching: req), completions: try IONProducer(attaching: cmp))
       base.storeBytes(of: kind.littleEndian, toByteOffset: DeviceChannelLayout.kindOffset, as: UInt16.self)
       base.storeBytes(of: UInt32(DeviceChannelLayout.dataOffset).littleEndian, toByteOffset: DeviceChannelLayout.dataOffsetOffset, as: UInt32.self)
       base.storeBytes(of: UInt32(dataBytes).littleEndian, toByteOffset: DeviceChannelLayout.dataSizeOffset, as: UInt32.self)
-      guard Channels.register(name, Region(base: address, size: UInt64(pages) * pageSize)) else {
+      guard Channels.register(name, region) else {
         WildAllocator.free(address, pages: pages)
         return nil
       }
@@ -44,8 +46,10 @@ struct ChannelServer: ~Copyable {
     }
   }
 
-  init(base: UnsafeMutableRawPointer, dataBytes: Int, requests: consuming IONConsumer, completions: consuming IONProducer) {
+  init(base: UnsafeMutableRawPointer, region: Region, dataBytes: Int, requests: consuming IONConsumer,
+       completions: consuming IONProducer) {
     self.base = base
+    self.region = region
     self.dataBytes = dataBytes
     self.requests = requests
     self.completions = completions
@@ -106,8 +110,11 @@ struct ChannelServer: ~Copyable {
     }
   }
 
+  /// Publishes one completion and wakes the fibers sleeping with this channel open (they yield with a
+  /// deadline while they wait; K8).
   mutating func publish(_ c: DeviceCompletion) -> Bool {
     let r = completions.tryPublish(type: c.op, length: DeviceChannelLayout.payloadSize) { p in c.encode(p) }
+    if r == .published { Scheduler.wakeSleepers(holding: region) }
     return r != .full
   }
 }

@@ -4,10 +4,13 @@
 // devices get their channels ("/dev/blk0", "/dev/net0") and one kernel fiber that polls them. No
 // device address is built in: a tree without virtio nodes costs a walk over the tree and nothing else.
 //
-// Interrupts: each driver's `poll()` does all the work and is cheap when idle. The fiber polls, yields
-// when there was work and sleeps `idleNanoseconds` when there was none; once the HAL delivers virtio
-// interrupts as events, the fiber can wait on the event source instead of sleeping (phase two of the
-// interrupt is exactly one `poll()`).
+// Interrupts (docs/decisions/K8-device-interrupts.md): each driver's `poll()` does all the work and is
+// cheap when idle. Block and net attach their node's interrupt to one event source; the device
+// fiber polls, yields while there is work, and otherwise unmasks the interrupts and waits on that
+// source, so an idle cell sleeps until a device or a deadline wakes it. Where the platform cannot
+// deliver a device's interrupt (a cell without an interrupt controller of its own) the fiber falls
+// back to sleeping `idleNanoseconds` between polls. The device fiber is a daemon: the cell ends when
+// its NPL fibers have.
 
 import FDT
 import RumpkABI
@@ -20,6 +23,12 @@ public enum Devices {
   nonisolated(unsafe) static var net: NetDriver? = nil
   nonisolated(unsafe) static var console: ConsoleDriver? = nil
   nonisolated(unsafe) public private(set) static var entropySeeded = false
+  /// The event source every device interrupt wakes the device fiber with.
+  public static let eventSource: UInt32 = 63
+  /// Interrupt handles to unmask after each round (rumpk_platform_irq_attach); 0 = none.
+  nonisolated(unsafe) static var interrupts = InlineArray<4, UInt32>(repeating: 0)
+  /// False once a device runs without an interrupt: the fiber then polls on a timer.
+  nonisolated(unsafe) static var interruptDriven = true
 
   /// Probes the tree at `deviceTree` and starts what it finds. Assumes the kernel is initialised
   /// and no fiber runs yet.
@@ -27,27 +36,32 @@ public enum Devices {
     guard deviceTree != 0, let tree = UnsafeRawPointer(bitPattern: UInt(deviceTree)),
           let fdt = try? FDT.at(tree, maxSize: 1 << 20) else { return }
     fdt.forEachCompatible("virtio,mmio") { node in
-      if let reg = fdt.reg(node, index: 0) { probe(VirtioMMIO(base: UInt(reg.address))) }
+      if let reg = fdt.reg(node, index: 0), probe(VirtioMMIO(base: UInt(reg.address))) {
+        attachInterrupt(fdt.property(node, "interrupts"))
+      }
       return true
     }
     if block != nil || net != nil {
+      // NPLs post requests on the channel rings and yield for the answer: the yield wakes the fiber.
+      if interruptDriven { Events.yieldDoorbell = eventSource }
       let entry: @convention(c) (UInt64) -> Void = deviceFiber
       do throws(Errno) {
         _ = try Scheduler.spawn(entry: UInt64(UInt(bitPattern: unsafeBitCast(entry, to: UnsafeRawPointer.self))),
-                                argument: 0, tier: .matter, promises: .all, stackPages: 2)
+                                argument: 0, tier: .matter, promises: .all, stackPages: 2, daemon: true)
       } catch {
         Log.put("virtio: cannot start the device fiber\n")
       }
     }
   }
 
-  static func probe(_ mmio: VirtioMMIO) {
-    guard let id = mmio.identify(), id.device != 0 else { return }
+  /// Probes one slot; true when it started a driver the device fiber polls (block, net).
+  static func probe(_ mmio: VirtioMMIO) -> Bool {
+    guard let id = mmio.identify(), id.device != 0 else { return false }
     guard id.version == 2 else {
       Log.put("virtio: legacy (version 1) device at ")
       Log.hex(UInt64(mmio.base))
       Log.put(" skipped; QEMU needs -global virtio-mmio.force-legacy=false\n")
-      return
+      return false
     }
     switch VirtioDeviceID(rawValue: id.device) {
     case .entropy:
@@ -60,9 +74,11 @@ public enum Devices {
         Log.dec(b.capacity)
         Log.put(" sectors, channel /dev/blk0\n")
       }
+      return block != nil
     case .net where net == nil:
       net = NetDriver(mmio)
       announce("net0", mmio, net != nil)
+      return net != nil
     case .console where console == nil:
       console = ConsoleDriver(mmio)
       announce("console0", mmio, console != nil)
@@ -74,6 +90,26 @@ public enum Devices {
       Log.hex(UInt64(mmio.base))
       Log.put(" not used\n")
     }
+    return false
+  }
+
+  /// Asks the platform to deliver a polled device's interrupt (`interrupts` of its node) as
+  /// `eventSource`. Without one, the whole fiber falls back to timed polling.
+  static func attachInterrupt(_ specifier: UnsafeRawBufferPointer?) {
+    var handle: UInt32 = 0
+    if let specifier, let cells = specifier.baseAddress {
+      handle = rumpk_platform_irq_attach(cells.assumingMemoryBound(to: UInt8.self), specifier.count, eventSource)
+    }
+    for i in 0..<interrupts.count where interrupts[i] == 0 && handle != 0 {
+      interrupts[i] = handle
+      return
+    }
+    interruptDriven = false
+  }
+
+  /// Phase two is done: let every attached device interrupt through again.
+  static func unmaskInterrupts() {
+    for i in 0..<interrupts.count where interrupts[i] != 0 { rumpk_platform_irq_unmask(interrupts[i]) }
   }
 
   static func announce(_ name: StaticString, _ mmio: VirtioMMIO, _ ok: Bool) {
@@ -108,11 +144,16 @@ public enum Devices {
   }
 }
 
-/// The device fiber: polls until it is the last fiber of the cell.
+/// The device fiber (a daemon): polls while there is work, then waits for a device interrupt (or,
+/// without interrupts, a short sleep). Unmasking before the final poll means an interrupt raised
+/// after that poll is pending, not lost: it wakes the wait (or is latched for it).
 let deviceFiber: @convention(c) (UInt64) -> Void = { _ in
-  while Fibers.live > 1 {
+  while true {
     if Devices.poll() {
       Scheduler.yieldCurrent()
+    } else if Devices.interruptDriven {
+      Devices.unmaskInterrupts()
+      if !Devices.poll() { _ = Scheduler.waitCurrent(source: Devices.eventSource) }
     } else {
       Scheduler.sleepCurrent(until: rumpk_platform_time_ns() &+ Devices.idleNanoseconds)
     }

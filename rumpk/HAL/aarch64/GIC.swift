@@ -1,7 +1,8 @@
 // GICv3 for one CPU: the distributor (affinity routing, group 1 on), the boot CPU's redistributor
 // (awake, SGIs and PPIs in group 1, all disabled until enabled one by one) and the CPU interface
-// through the ICC system registers. Addresses come from the device tree (Board). SPIs are not
-// routed yet: the cell has no device interrupts to take.
+// through the ICC system registers. Addresses come from the device tree (Board). SPIs (device
+// interrupts) stay disabled until a driver attaches one (enableShared); they are routed to the boot
+// CPU.
 
 import RumpkArch
 import _Volatile
@@ -19,6 +20,9 @@ enum GIC {
   static let isenabler0: UInt = 0x0100
   static let icenabler0: UInt = 0x0180
   static let ipriorityr: UInt = 0x0400
+  static let icfgr: UInt = 0x0C00
+  static let typer: UInt = 0x0004
+  static let irouter: UInt = 0x6000
 
   static func load(_ address: UInt) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: address).load() }
   static func store(_ address: UInt, _ value: UInt32) {
@@ -69,6 +73,40 @@ enum GIC {
     let shift = (intid & 3) * 8
     store(word, load(word) & ~(0xFF << shift) | UInt32(priority) << shift)
     store(sgi + isenabler0, 1 << intid)
+  }
+
+  /// INTIDs the distributor implements (GICD_TYPER.ITLinesNumber), at most 1020.
+  static var lineCount: UInt32 {
+    min(((load(Board.gicDistributor + typer) & 0x1F) + 1) * 32, 1020)
+  }
+
+  /// Configures SPI `intid` (32 ..< lineCount) as group 1, edge- or level-triggered, at `priority`,
+  /// routed to this CPU, and enables it. Assumes initialize() succeeded.
+  static func enableShared(_ intid: UInt32, edge: Bool, priority: UInt8) {
+    let d = Board.gicDistributor
+    let bit: UInt32 = 1 << (intid % 32)
+    let group = d + igroupr0 + UInt(intid / 32) * 4
+    store(group, load(group) | bit)
+    let word = d + ipriorityr + UInt(intid & ~3)
+    let shift = (intid & 3) * 8
+    store(word, load(word) & ~(0xFF << shift) | UInt32(priority) << shift)
+    let config = d + icfgr + UInt(intid / 16) * 4
+    let edgeBit: UInt32 = 2 << ((intid % 16) * 2)
+    store(config, edge ? load(config) | edgeBit : load(config) & ~edgeBit)
+    let mpidr = read_mpidr_el1()
+    let route = mpidr & 0xFF_FFFF | (mpidr >> 32 & 0xFF) << 32
+    VolatileMappedRegister<UInt64>(unsafeBitPattern: d + irouter + UInt(intid) * 8).store(route)
+    unmaskShared(intid)
+  }
+
+  /// Masks SPI `intid` (phase one of a device interrupt).
+  @inline(__always) static func maskShared(_ intid: UInt32) {
+    store(Board.gicDistributor + icenabler0 + UInt(intid / 32) * 4, 1 << (intid % 32))
+  }
+
+  /// Unmasks SPI `intid`; one that fired while masked is delivered now.
+  @inline(__always) static func unmaskShared(_ intid: UInt32) {
+    store(Board.gicDistributor + isenabler0 + UInt(intid / 32) * 4, 1 << (intid % 32))
   }
 
   /// The redistributor frame whose GICR_TYPER affinity is this CPU's MPIDR affinity.

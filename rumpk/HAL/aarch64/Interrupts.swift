@@ -5,8 +5,10 @@
 // Two-phase entry: the handler acknowledges, quietens the source, pushes a 16-byte event onto the
 // kernel's event ring and ends the interrupt. Waking fibers happens later, in Scheduler.run.
 //
-// Event sources: 0 = timer (value: CNTVCT at entry); SPI n (INTID 32 + n, n < 63) = source 1 + n
-// (value: the INTID), for drivers that enable their SPI and quieten their device on the event.
+// Event sources: 0 = timer (value: CNTVCT at entry); an SPI a driver attached (rumpk_platform_irq_attach,
+// DeviceInterrupts) = the source the driver chose (value: the INTID). The SPI stays masked from phase
+// one until the driver unmasks it, so a level-triggered device cannot interrupt again before its
+// driver has run.
 
 import RumpkArch
 import RumpkKernel
@@ -67,11 +69,26 @@ enum Interrupts {
         timerCount &+= 1
         if late > worstEntryTicks { worstEntryTicks = late }
         Events.push(EventDescriptor(source: timerSource, value: now))
-      } else if intid >= 32 && intid < 32 + 63 {
-        Events.push(EventDescriptor(source: intid - 31, value: UInt64(intid)))
+      } else if intid >= 32, let source = DeviceInterrupts.source(of: intid) {
+        GIC.maskShared(intid)
+        Events.push(EventDescriptor(source: source, value: UInt64(intid)))
       }
       GIC.endOfInterrupt(intid)
     }
+  }
+
+  /// rumpk_platform_irq_attach: a GIC interrupt specifier is three cells, <type number flags>; only
+  /// SPIs (type 0) are device interrupts a cell can own. Flags 1/2 are edge, 4/8 level.
+  static func attach(_ cells: UnsafePointer<UInt8>?, _ count: Int, source: UInt32) -> UInt32 {
+    guard enabled, let cells, count == 12 else { return 0 }
+    func cell(_ i: Int) -> UInt32 {
+      UInt32(cells[i * 4]) << 24 | UInt32(cells[i * 4 + 1]) << 16 | UInt32(cells[i * 4 + 2]) << 8 | UInt32(cells[i * 4 + 3])
+    }
+    guard cell(0) == 0, cell(1) < 988 else { return 0 }
+    let intid = 32 + cell(1)
+    guard intid < GIC.lineCount, DeviceInterrupts.attach(irq: intid, source: source) else { return 0 }
+    GIC.enableShared(intid, edge: cell(2) & 3 != 0, priority: 0xA0)
+    return intid
   }
 
   /// Counter ticks at or after `ns` nanoseconds (rounded up, so the timer never fires before the
@@ -85,11 +102,18 @@ enum Interrupts {
   /// distinct deadline the idle loop slept towards). Silent when there were none, so a cell that
   /// never sleeps ends with its own last line.
   static func report() {
-    guard enabled, timerCount != 0 else { return }
-    Console.put("rumpk: ")
-    Console.dec(timerCount)
-    Console.put(" timer interrupts, taken at most ")
-    Console.dec(worstEntryTicks)
-    Console.put(" ticks after their deadline\n")
+    guard enabled else { return }
+    if timerCount != 0 {
+      Console.put("rumpk: ")
+      Console.dec(timerCount)
+      Console.put(" timer interrupts, taken at most ")
+      Console.dec(worstEntryTicks)
+      Console.put(" ticks after their deadline\n")
+    }
+    if DeviceInterrupts.taken != 0 {
+      Console.put("rumpk: ")
+      Console.dec(DeviceInterrupts.taken)
+      Console.put(" device interrupts\n")
+    }
   }
 }

@@ -43,3 +43,13 @@ public func platformTicks() -> UInt64 { read_cntvct_el0() }
 
 @_cdecl("rumpk_platform_ticks_per_second")
 public func platformTicksPerSecond() -> UInt64 { max(read_cntfrq_el0(), 1) }
+
+@_cdecl("rumpk_platform_irq_attach")
+public func platformIRQAttach(_ cells: UnsafePointer<UInt8>?, _ count: Int, _ source: UInt32) -> UInt32 {
+  Interrupts.attach(cells, count, source: source)
+}
+
+@_cdecl("rumpk_platform_irq_unmask")
+public func platformIRQUnmask(_ handle: UInt32) {
+  if Interrupts.enabled && handle >= 32 { GIC.unmaskShared(handle) }
+}

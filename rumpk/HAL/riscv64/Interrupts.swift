@@ -129,17 +129,29 @@ enum Interrupts {
     case 9:
       // Device interrupts are level-triggered: a source stays asserted until its driver quietens
       // the device in phase two, so phase one masks it (PLIC.disable) before completing, or the
-      // claim loop would never end. The driver unmasks it (PLIC.enable) when it is done.
+      // claim loop would never end. The driver unmasks it (rumpk_platform_irq_unmask) when it is
+      // done; a source nobody attached stays masked.
       while true {
         let irq = PLIC.claim()
         if irq == 0 { return }  // nothing (more) pending
         PLIC.disable(irq)
         PLIC.complete(irq)
-        if irq < 64 { Events.push(EventDescriptor(source: irq, value: UInt64(irq))) }
+        if let source = DeviceInterrupts.source(of: irq) {
+          Events.push(EventDescriptor(source: source, value: UInt64(irq)))
+        }
       }
     default:
       rumpk_sip_clear(supervisorSoftware)  // nobody sends IPIs yet
     }
+  }
+
+  /// rumpk_platform_irq_attach: a PLIC interrupt specifier is one cell, the source number.
+  static func attach(_ cells: UnsafePointer<UInt8>?, _ count: Int, source: UInt32) -> UInt32 {
+    guard external, let cells, count == 4 else { return 0 }
+    let irq = UInt32(cells[0]) << 24 | UInt32(cells[1]) << 16 | UInt32(cells[2]) << 8 | UInt32(cells[3])
+    guard irq != 0, irq <= Board.plicSources, DeviceInterrupts.attach(irq: irq, source: source) else { return 0 }
+    PLIC.enable(irq, priority: 1)
+    return irq
   }
 
   /// Timer ticks at or after `ns` nanoseconds (rounded up, so the timer never fires before the
@@ -154,11 +166,18 @@ enum Interrupts {
   /// distinct deadline the idle loop slept towards). Silent when there were none, so a cell that
   /// never sleeps ends with its own last line (as on aarch64).
   static func report() {
-    guard enabled, timerCount != 0 else { return }
-    Console.put("rumpk: ")
-    Console.dec(timerCount)
-    Console.put(" timer interrupts, taken at most ")
-    Console.dec(worstEntryTicks)
-    Console.put(" ticks after their deadline\n")
+    guard enabled else { return }
+    if timerCount != 0 {
+      Console.put("rumpk: ")
+      Console.dec(timerCount)
+      Console.put(" timer interrupts, taken at most ")
+      Console.dec(worstEntryTicks)
+      Console.put(" ticks after their deadline\n")
+    }
+    if DeviceInterrupts.taken != 0 {
+      Console.put("rumpk: ")
+      Console.dec(DeviceInterrupts.taken)
+      Console.put(" device interrupts\n")
+    }
   }
 }

@@ -46,6 +46,13 @@ enum PLIC {
     store(word, load(word) & ~(1 << (irq % 32)))
   }
 
+  /// Unmasks source `irq` again (its priority is still set); one pending while masked fires now.
+  static func unmask(_ irq: UInt32) {
+    guard Board.plic != 0, irq != 0, irq <= Board.plicSources else { return }
+    let word = enables + 4 * UInt(irq / 32)
+    store(word, load(word) | 1 << (irq % 32))
+  }
+
   @inline(__always) static func claim() -> UInt32 { load(context + claimOffset) }
   @inline(__always) static func complete(_ irq: UInt32) { store(context + claimOffset, irq) }
 }

@@ -26,6 +26,10 @@ public enum Events {
   nonisolated(unsafe) static var waiters: UnsafeMutablePointer<Int32> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var latched: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var latchedSet: UInt64 = 0
+  /// A source every NPL yield signals (0: none). NPLs reach kernel services (device channels) through
+  /// shared rings with no doorbell of their own, and wait for an answer by yielding; a service fiber
+  /// that sleeps on its interrupts sets this so that a yield wakes it to look at its request rings.
+  nonisolated(unsafe) public static var yieldDoorbell: UInt32 = 0
   nonisolated(unsafe) public private(set) static var dropped: UInt64 = 0
   nonisolated(unsafe) public private(set) static var delivered: UInt64 = 0
 
@@ -40,6 +44,8 @@ public enum Events {
     latched = l
     for i in 0..<sourceCount { w[i] = -1 }
     latchedSet = 0
+    yieldDoorbell = 0
+    DeviceInterrupts.reset()
     dropped = 0
     delivered = 0
     return true
@@ -90,6 +96,12 @@ public enum Events {
       latched[s] = e.value
       latchedSet |= 1 << UInt64(s)
     }
+  }
+
+  /// Called by the yield syscall: wakes (or latches an event for) the doorbell's service fiber.
+  @inline(__always)
+  static func ringYieldDoorbell() {
+    if yieldDoorbell != 0 { dispatch(EventDescriptor(source: yieldDoorbell, value: 0)) }
   }
 
   static func takeLatched(_ source: UInt32) -> UInt64? {

@@ -59,11 +59,13 @@ struct Fiber {
   var violation: Int8 = -1       // the syscall number that broke a promise, if any
   var partition = Partition()
   var unveil = UnveilSet()
+  /// A service fiber (a driver): the cell ends when only such fibers are left.
+  var daemon = false
   // Pads the size to the stride. Swift addresses the fields of an element of a type with tail
   // padding, reached through a pointer with a run-time index, as if they were unaligned, and on a
   // strict-alignment target every such load and store becomes a run of byte accesses.
   // KernelTests.LayoutTests keeps size == stride.
-  var tailPadding = InlineArray<5, UInt8>(repeating: 0)
+  var tailPadding = InlineArray<4, UInt8>(repeating: 0)
 
   var id: FiberID { FiberID(index: 0, generation: generation) }
 }

@@ -8,6 +8,8 @@ public enum Fibers {
   nonisolated(unsafe) static var table: UnsafeMutablePointer<Fiber> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) public private(set) static var capacity = 0
   nonisolated(unsafe) public private(set) static var live = 0
+  /// Live fibers that are daemons (Fiber.daemon): run() ends once they are all that is left.
+  nonisolated(unsafe) public private(set) static var daemons = 0
   nonisolated(unsafe) static var freeHint = 0
   nonisolated(unsafe) public static var stackPages = 1
   /// NPL fibers run in user mode (EL0) with a user stack of their own beside the kernel stack
@@ -22,6 +24,7 @@ public enum Fibers {
     table = t
     capacity = n
     live = 0
+    daemons = 0
     freeHint = 0
     return true
   }
@@ -64,7 +67,8 @@ public enum Fibers {
   /// partition's stack slot; its kernel stack then stays outside the partition.
   /// Errors: EAGAIN when the table is full, ENOMEM when Wild has no pages for the stacks.
   static func create(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises, parent: Int32,
-                     unveil: UnveilSet, stackPages pages: Int? = nil, user: Bool = false) throws(Errno) -> Int {
+                     unveil: UnveilSet, stackPages pages: Int? = nil, user: Bool = false,
+                     daemon: Bool = false) throws(Errno) -> Int {
     let stackPages = max(pages ?? Fibers.stackPages, 1)
     guard live < capacity else { throw .eagain }
     var i = freeHint
@@ -92,6 +96,7 @@ public enum Fibers {
     f.stack = stack
     f.userStack = userStack
     f.unveil = unveil
+    f.daemon = daemon
     _ = f.partition.add(OwnedRegion(region: userStack.isEmpty ? stack : userStack, kind: .stack, writable: true))
     UnsafeMutablePointer<UInt64>(bitPattern: UInt(stack.base))!.pointee = stackCanary
     if userStack.isEmpty {
@@ -103,6 +108,7 @@ public enum Fibers {
     }
     table[i] = f
     live += 1
+    if daemon { daemons += 1 }
     freeHint = i + 1 == capacity ? 0 : i + 1
     return i
   }
@@ -124,6 +130,7 @@ public enum Fibers {
     }
     table[i].state = .free
     live -= 1
+    if table[i].daemon { daemons -= 1 }
   }
 }
 

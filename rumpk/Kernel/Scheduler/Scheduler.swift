@@ -43,17 +43,19 @@ public enum Scheduler {
   /// syscall path narrows rights before it calls this. `user`: NPL code, which runs in user mode
   /// where the platform has one (Fibers.userStacks); kernel fibers (drivers) never do.
   /// `stackPages` overrides the cell's default stack size (the NPL's main fiber gets more).
+  /// A `daemon` (a driver fiber) does not keep the cell alive: run() returns once only daemons are left.
   public static func spawn(entry: UInt64, argument: UInt64, tier: Tier, promises: Promises,
                            unveil: UnveilSet = UnveilSet(), stackPages: Int? = nil,
-                           user: Bool = false) throws(Errno) -> FiberID {
+                           user: Bool = false, daemon: Bool = false) throws(Errno) -> FiberID {
     let i = try Fibers.create(entry: entry, argument: argument, tier: tier, promises: promises,
-                              parent: current, unveil: unveil, stackPages: stackPages, user: user)
+                              parent: current, unveil: unveil, stackPages: stackPages, user: user,
+                              daemon: daemon)
     ReadyQueues.push(i)
     return Fibers.id(of: i)
   }
 
   /// The idle loop, in the kernel context. Returns the halt code once a fiber halts the cell, or 0
-  /// when every fiber has ended.
+  /// when every fiber but daemons has ended (waiting or sleeping daemons are left where they are).
   public static func run() -> UInt64 {
     while !halted {
       Events.drain()
@@ -62,7 +64,7 @@ public enum Scheduler {
         switchTo(next)
         continue
       }
-      if Fibers.live == 0 { break }
+      if Fibers.live == Fibers.daemons { break }
       rumpk_platform_wait(DeadlineQueue.earliest ?? 0)
     }
     return haltCode
@@ -148,6 +150,24 @@ public enum Scheduler {
       switchTo(next)
     } else {
       switchTo(-1)
+    }
+  }
+
+  /// Wakes, before their deadline, the sleeping fibers that hold `region` as a named channel: a
+  /// kernel service published something there (a device completion) that they may be waiting for.
+  /// Their yield(deadline) returns early, as the ABI allows. Cheap when nothing sleeps.
+  public static func wakeSleepers(holding region: Region) {
+    var i = 0
+    while i < DeadlineQueue.count {
+      let f = Int(DeadlineQueue.heap[i])
+      if Fibers.table[f].partition.find(region, kind: .named) != nil {
+        DeadlineQueue.remove(f)
+        Fibers.table[f].state = .ready
+        ReadyQueues.push(f)
+        i = 0  // the heap was reordered
+      } else {
+        i += 1
+      }
     }
   }
 

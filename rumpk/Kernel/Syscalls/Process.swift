@@ -38,6 +38,7 @@ func sysKill(_ args: SyscallArgs) -> Int64 {
 /// yield(deadline): 0 gives the CPU to the next ready fiber of the same or a higher tier; a
 /// deadline (monotonic ns) sleeps until then without any periodic tick.
 func sysYield(_ args: SyscallArgs) -> Int64 {
+  Events.ringYieldDoorbell()
   if args.a0 == 0 {
     Scheduler.yieldCurrent()
   } else {

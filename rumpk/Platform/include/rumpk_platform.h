@@ -39,6 +39,16 @@ void *rumpk_context_prepare_user(void *stack_top, void *user_stack_top, void (*e
                                  uint64_t arg) __attribute__((weak));
 static inline int rumpk_context_prepare_user_linked(void) { return rumpk_context_prepare_user != 0; }
 
+// Device interrupts, two-phase (docs/decisions/K8-device-interrupts.md). `cells` is a device node's
+// `interrupts` property as the device tree stores it (`count` big-endian 32-bit cells, in the
+// format of the cell's interrupt controller). The HAL enables that interrupt; each time it fires,
+// phase one masks it, pushes an event with `source` (value: the controller's interrupt number) and
+// ends it. The driver handles its device and then calls rumpk_platform_irq_unmask with the
+// returned handle. Returns 0 when the platform cannot deliver it (no controller of its own, a
+// specifier it does not understand, a full table): the driver then polls. Metal HALs only.
+uint32_t rumpk_platform_irq_attach(const uint8_t *cells, size_t count, uint32_t source);
+void rumpk_platform_irq_unmask(uint32_t handle);
+
 // A cheap monotonic tick counter (cycle counter, CNTVCT, rdtime) and its rate, for budgets.
 uint64_t rumpk_platform_ticks(void);
 uint64_t rumpk_platform_ticks_per_second(void);
