@@ -1,19 +1,20 @@
-// NPLs at EL0 on aarch64 (docs/decisions/K6-el0-npls.md), booted directly under QEMU: fibers that
-// touch memory they do not own or run an undefined instruction are reported and end alone; the
-// cell goes on. The other guests' boot tests check that everything else still works at EL0.
+// NPLs at EL0 on aarch64 and in U-mode on riscv64 (docs/decisions/K6-el0-npls.md), booted directly
+// under QEMU: fibers that touch memory they do not own or run an undefined instruction are reported
+// and end alone; the cell goes on. The other guests' boot tests check that everything else still
+// works in user mode.
 
 import Foundation
 import QEMUHarness
 import XCTest
 
 final class FaultBootTests: XCTestCase {
-  func run(_ guest: String, icount: Bool = false) throws -> CellOutput {
-    let image = ProjectPaths.image(guest, "aarch64")
+  func run(_ guest: String, arch: String = "aarch64", icount: Bool = false) throws -> CellOutput {
+    let image = ProjectPaths.image(guest, arch)
     guard FileManager.default.fileExists(atPath: image.path) else {
       XCTFail("\(image.path) is missing: run `make images` before the tests (make test does)")
       throw XCTSkip("image missing")
     }
-    var args = ["run", guest, "--arch", "aarch64", "--timeout", "60"]
+    var args = ["run", guest, "--arch", arch, "--timeout", "60"]
     if icount { args.append("--icount") }
     let r = try CellProcess.run(ProjectPaths.rumpkctl, args, timeout: 90)
     XCTAssertFalse(r.timedOut, r.stdout)
@@ -41,16 +42,51 @@ final class FaultBootTests: XCTestCase {
     XCTAssertFalse(r.has("rumpk: exception"), r.stdout)
   }
 
-  /// The bench guest's syscall round trip is now a real EL0 -> EL1 -> EL0 trap; under -icount the
+  /// The same guest in U-mode on riscv64: load and store page faults (scause 13, 15) at the address
+  /// touched (stval), the illegal instruction (scause 2) at its PC.
+  func testFaultingFibersEndAloneAndTheCellGoesOnInUMode() throws {
+    let r = try run("fault", arch: "riscv64")
+    XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    XCTAssertTrue(r.has("NPLs in U-mode"), r.stdout)
+    let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
+    XCTAssertEqual(reports.count, 4, r.stdout)
+    XCTAssertTrue(reports.contains { $0.contains(" fault at 0x10 (SCAUSE 0xD,") }, r.stdout)
+    XCTAssertTrue(reports.contains { $0.contains(" fault at 0x83000000 (SCAUSE 0xF,") }, r.stdout)
+    XCTAssertTrue(reports.contains { $0.contains(" fault at 0x8") && $0.contains("(SCAUSE 0xF,") && !$0.contains("0x83000000") }, r.stdout)
+    // The illegal instruction: reported at its own address, which is also the SEPC.
+    XCTAssertTrue(reports.contains { line in
+      guard line.contains("(SCAUSE 0x2, SEPC 0x"), let at = line.range(of: " fault at ") else { return false }
+      let address = line[at.upperBound...].prefix { $0 != " " }
+      return line.contains("SEPC \(address))")
+    }, r.stdout)
+    XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
+    XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)
+    XCTAssertTrue(r.has("fault: still running"), r.stdout)
+    XCTAssertFalse(r.has("rumpk: exception"), r.stdout)
+  }
+
+  /// An NPL store outside the cell (0x7000_0000, the device region on riscv64 virt) is a U-mode
+  /// store page fault: the fiber ends with a report, "still alive" never appears.
+  func testEscapingStoreEndsTheFiberInUMode() throws {
+    let r = try run("escape", arch: "riscv64")
+    XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    XCTAssertTrue(r.has("escape: writing outside my window"), r.stdout)
+    XCTAssertTrue(r.has("rumpk: fiber 0 fault at 0x70000000 (SCAUSE 0xF,"), r.stdout)
+    XCTAssertFalse(r.has("escape: still alive"), r.stdout)
+  }
+
+  /// The bench guest's syscall round trip is now a real EL0 -> EL1 -> EL0 (U -> S -> U) trap; under -icount the
   /// numbers are instruction counts. They must be printed and plausible (a trap costs more than a
   /// direct call but stays well under a thousand instructions).
   func testBenchMeasuresTheTrapRoundTrip() throws {
-    let r = try run("bench", icount: true)
-    XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-    let line = lines(r).first { $0.hasPrefix("bench: syscall round trip (time): ") }
-    let n = line.flatMap { Int($0.dropFirst("bench: syscall round trip (time): ".count).prefix { $0.isNumber }) }
-    XCTAssertNotNil(n, r.stdout)
-    if let n { XCTAssertTrue(n > 20 && n < 1000, "round trip \(n) instructions: \(r.stdout)") }
-    XCTAssertTrue(r.has("bench: done"), r.stdout)
+    for arch in ["aarch64", "riscv64"] {
+      let r = try run("bench", arch: arch, icount: true)
+      XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+      let line = lines(r).first { $0.hasPrefix("bench: syscall round trip (time): ") }
+      let n = line.flatMap { Int($0.dropFirst("bench: syscall round trip (time): ".count).prefix { $0.isNumber }) }
+      XCTAssertNotNil(n, "\(arch): \(r.stdout)")
+      if let n { XCTAssertTrue(n > 20 && n < 1000, "\(arch): round trip \(n) instructions: \(r.stdout)") }
+      XCTAssertTrue(r.has("bench: done"), "\(arch): \(r.stdout)")
+    }
   }
 }

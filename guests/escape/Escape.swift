@@ -1,9 +1,9 @@
 // escape: tries to write outside its cell. Under Rumkv, 0x7000_0000 is Rumkv's own memory and is not
-// in the cell's stage-2 tables. On aarch64 the NPL runs at EL0, so the cell's own stage-1 tables stop
-// the store first: Rumpk reports the fault and ends the fiber (docs/decisions/K6-el0-npls.md); an
-// EL1 store would reach stage 2 and Rumkv would stop the cell. "still alive" must never appear.
-// riscv64 NPLs still run in S-mode, where booted directly nothing stops the store; hosted, the
-// process gets SIGSEGV.
+// in the cell's stage-2 tables. The NPL runs at EL0 (aarch64) or in U-mode (riscv64, where the
+// address is in the device region), so the cell's own stage-1 tables stop the store first: Rumpk
+// reports the fault and ends the fiber (docs/decisions/K6-el0-npls.md); a kernel-mode store would
+// reach stage 2 and Rumkv would stop the cell. "still alive" must never appear. Hosted, the process
+// gets SIGSEGV.
 
 import RumpkABI
 

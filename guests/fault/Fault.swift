@@ -1,20 +1,21 @@
-// fault: NPL fibers that break the rules of EL0 (docs/decisions/K6-el0-npls.md). Each child touches
+// fault: NPL fibers that break the rules of EL0 / U-mode (docs/decisions/K6-el0-npls.md). Each child touches
 // something it does not own, or runs an undefined instruction; the kernel reports the fault and ends
 // that fiber only. The main fiber goes on, checks its own stack was left alone, and halts with 0.
 // Uses only the ABI.
 
 import RumpkABI
 
-#if arch(arm64)
-/// One undefined instruction (UDF #0 is the all-zero word), placed among the image's code so EL0 may
-/// fetch it: calling it is an undefined-instruction exception (ESR EC 0), not an abort.
+#if arch(arm64) || arch(riscv64)
+/// One undefined instruction (the all-zero word: UDF #0 on aarch64, an illegal instruction on
+/// riscv64), placed among the image's code so user mode may fetch it: calling it is an
+/// undefined-instruction exception (ESR EC 0, scause 2), not an abort.
 @section(".text.npl_fault_udf") @used
 nonisolated(unsafe) var undefinedInstruction: UInt32 = 0
 #endif
 
 typealias Entry = @convention(c) (UInt64) -> Void
 
-/// Reads address 0x10: the device region, never open to EL0.
+/// Reads address 0x10: the device region, never open to user mode.
 @_cdecl("fault_read_low")
 public func readLow(_ arg: UInt64) {
   NPL.write("fault: child reads 0x10\n")
@@ -22,7 +23,7 @@ public func readLow(_ arg: UInt64) {
   if v != 0x5eed { NPL.write("fault: child read 0x10 and lived (wrong)\n") }
 }
 
-/// Writes the SysTable page: read-only at EL0.
+/// Writes the SysTable page: read-only in user mode.
 @_cdecl("fault_write_systable")
 public func writeSysTable(_ arg: UInt64) {
   NPL.write("fault: child writes the SysTable\n")
@@ -42,7 +43,7 @@ public func writeOtherStack(_ arg: UInt64) {
 @_cdecl("fault_undefined")
 public func undefined(_ arg: UInt64) {
   NPL.write("fault: child executes an undefined instruction\n")
-  #if arch(arm64)
+  #if arch(arm64) || arch(riscv64)
   let code = withUnsafeMutablePointer(to: &undefinedInstruction) { UnsafeRawPointer($0) }
   unsafeBitCast(code, to: (@convention(c) () -> Void).self)()
   #endif

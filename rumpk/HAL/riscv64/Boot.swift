@@ -1,5 +1,5 @@
-// riscv64 cell start-up after boot.S: learn the board, plan memory, hand over to CellBoot, power off
-// with the halt code.
+// riscv64 cell start-up after boot.S: learn the board, plan memory, turn Sv39 on, hand over to
+// CellBoot, power off with the halt code.
 
 import RumpkArch
 import RumpkKernel
@@ -13,13 +13,27 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
   let plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
     dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
+  let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
+  if MMU.ready {
+    Console.put("rumpk: Sv39 on, identity map: devices below 0x")
+    Console.hex(plan.image.base / MMU.gib * MMU.gib)
+    Console.put(", RAM up to 0x")
+    Console.hex(mapped)
+    Console.put(MMU.hasASIDs ? "; NPLs in U-mode\n" : " (no ASIDs); NPLs in U-mode\n")
+  }
   Interrupts.initialize()
   CellBoot.deviceTree = found ? UInt64(dtb) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
-  let code = CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"),
-                          plan: plan, seed: Board.rngSeed, npl: npl_main)
+  // NPLs run in U-mode (docs/decisions/K6-el0-npls.md): the SysTable entries are ecall stubs (ecall.S).
+  var stubs = [UInt64]()
+  for n in 0..<12 { stubs.append(UInt64(rumpk_ecall_stubs_address()) + UInt64(n) * 16) }
+  let code = stubs.withUnsafeBufferPointer { entries in
+    CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"),
+                 plan: plan, seed: Board.rngSeed, npl: npl_main,
+                 syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
+  }
   Interrupts.report()
   Power.off(code: code)
 }

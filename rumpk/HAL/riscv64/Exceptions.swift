@@ -1,16 +1,35 @@
 // Everything that enters the S-mode trap vector (trap.S). Interrupts (scause bit 63) go to the
-// two-phase interrupt entry. Anything else is, until user mode arrives, a kernel bug or a bad NPL
-// pointer the kernel followed: report and stop the cell (code 71, as on aarch64). The one
-// exception: an illegal instruction while Interrupts probes a CSR is skipped and noted.
+// two-phase interrupt entry, from S-mode (the idle wait) or from U-mode (an NPL was running: the
+// event waits for the scheduler, the NPL resumes). From U-mode (saved sstatus.SPP = 0), an ecall
+// (scause 8) is a syscall: the number is a7, arguments a0-a3, the result goes into the frame's a0,
+// sepc moves past the ecall. Any other exception from U-mode is a fault of the running NPL fiber,
+// which is reported and ends that fiber only (docs/decisions/K6-el0-npls.md). An exception in
+// S-mode is a kernel bug: report and stop the cell (code 71, as on aarch64). The one exception: an
+// illegal instruction while Interrupts probes a CSR is skipped and noted.
 
+import RumpkABI
 import RumpkArch
 import RumpkKernel
 
 @_cdecl("rumpk_trap")
 public func rumpkTrap(_ cause: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
+  let fromUser = frame[17] & (1 << 8) == 0  // sstatus.SPP
   if cause >> 63 != 0 {
     Interrupts.handle(cause & ~(1 << 63))
+    if fromUser { MMU.enterUser() }
     return
+  }
+  if fromUser {
+    if cause == 8 {
+      let number = frame[11]
+      frame[16] &+= 4  // sepc: past the ecall
+      if number == 0x100 { UserMode.entryReturned() }  // rumpk_user_return: the entry function returned
+      let result = SyscallDispatch.dispatch(number, SyscallArgs(frame[4], frame[5], frame[6], frame[7]))
+      frame[4] = UInt64(bitPattern: result)
+      MMU.enterUser()
+      return
+    }
+    userFault(cause, frame)
   }
   if cause == 2 && Interrupts.probing {
     Interrupts.probeFaulted = true
@@ -29,4 +48,23 @@ public func rumpkTrap(_ cause: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
   Console.hex(frame[0])
   Console.put("\n")
   Power.off(code: 71)
+}
+
+/// A U-mode fiber faulted: misaligned, access and page faults (scause 0, 1, 4-7, 12, 13, 15) report
+/// the faulting address (stval); an illegal instruction (2, also Swift traps: `unimp`), ebreak (3)
+/// and anything else report the instruction (sepc). The fiber ends, the cell goes on.
+func userFault(_ cause: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> Never {
+  let sepc = frame[16]
+  let stval = read_stval()
+  let hasAddress = cause <= 1 || (cause >= 4 && cause <= 7) || cause == 12 || cause == 13 || cause == 15
+  Console.put("rumpk: fiber ")
+  Console.dec(UInt64(bitPattern: Int64(UserMode.currentIndex)))
+  Console.put(" fault at 0x")
+  Console.hex(hasAddress ? stval : sepc)
+  Console.put(" (SCAUSE 0x")
+  Console.hex(cause)
+  Console.put(", SEPC 0x")
+  Console.hex(sepc)
+  Console.put("); fiber ended\n")
+  UserMode.faulted()
 }

@@ -1,6 +1,7 @@
 // Rumpk cell entry on riscv64. Assumes: S-mode (entered by OpenSBI, or by Rumkv as a VS-mode guest),
 // a0 = hart id, a1 = DTB address, MMU off. Guarantees: rumpk_main runs on the boot stack with .bss
-// zeroed, a0 = DTB, a1 = hart id. Other harts park (SMP arrives with per-core schedulers).
+// zeroed, a0 = DTB, a1 = hart id, sscratch = 0 (the trap path's "in S-mode", trap.S) and stvec on
+// the trap vector. Other harts park (SMP arrives with per-core schedulers).
     .section .text.boot, "ax"
     .global _start
 _start:
@@ -14,6 +15,9 @@ _start:
     li      t2, -1
     bne     t1, t2, 3f
     la      sp, __stack_top
+    csrw    sscratch, zero
+    la      t0, rumpk_trap_entry
+    csrw    stvec, t0
     la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f

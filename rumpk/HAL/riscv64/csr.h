@@ -31,6 +31,7 @@ RUMPK_CSR_RW(stval, 0x143)
 RUMPK_CSR_RW(sie, 0x104)
 RUMPK_CSR_RW(stvec, 0x105)
 RUMPK_CSR_RW(stimecmp, 0x14D)   // Sstc: only when the hart has it and M-mode set menvcfg.STCE
+RUMPK_CSR_RW(satp, 0x180)
 static inline void rumpk_sie_set(uint64_t bits) { __asm__ volatile("csrs sie, %0" :: "r"(bits) : "memory"); }
 static inline void rumpk_sie_clear(uint64_t bits) { __asm__ volatile("csrc sie, %0" :: "r"(bits) : "memory"); }
 static inline void rumpk_sip_clear(uint64_t bits) { __asm__ volatile("csrc sip, %0" :: "r"(bits) : "memory"); }
@@ -50,4 +51,30 @@ extern char __heap_start[];
 extern char __image_start[];
 static inline uintptr_t rumpk_image_start(void) { return (uintptr_t)__image_start; }
 static inline uintptr_t rumpk_heap_start(void) { return (uintptr_t)__heap_start; }
+extern char __page_tables[];
+static inline uintptr_t rumpk_page_tables(void) { return (uintptr_t)__page_tables; }
+extern char __page_tables_end[];
+static inline uintptr_t rumpk_page_tables_end(void) { return (uintptr_t)__page_tables_end; }
+extern char __stack_bottom[];
+static inline uintptr_t rumpk_stack_bottom(void) { return (uintptr_t)__stack_bottom; }
+extern char __user_text_start[];
+static inline uintptr_t rumpk_user_text_start(void) { return (uintptr_t)__user_text_start; }
+
+// Sv39 (MMU.swift, docs/decisions/K6-el0-npls.md). The U-mode SysTable entry points (ecall.S):
+// entry n at rumpk_ecall_stubs + 16n.
+extern char rumpk_ecall_stubs[];
+static inline uintptr_t rumpk_ecall_stubs_address(void) { return (uintptr_t)rumpk_ecall_stubs; }
+// What the trap path (trap.S) loads into satp for the kernel and the U-mode view, and whether a
+// switch between them needs an sfence.vma (a hart without ASIDs). S-only memory.
+extern uint64_t rumpk_trap_words[3];
+static inline void rumpk_set_trap_words(uint64_t kernel, uint64_t user, uint64_t fence) {
+  rumpk_trap_words[0] = kernel; rumpk_trap_words[1] = user; rumpk_trap_words[2] = fence;
+}
+// Loads satp and drops every cached translation (all ASIDs). Assumes the code calling it is mapped
+// executable for S-mode in the new view.
+static inline void rumpk_satp_load(uint64_t satp) {
+  __asm__ volatile("csrw satp, %0\n sfence.vma zero, zero" :: "r"(satp) : "memory");
+}
+// After changing live page-table entries: order the stores before later walks, drop cached ones.
+static inline void rumpk_tlb_flush(void) { __asm__ volatile("sfence.vma zero, zero" ::: "memory"); }
 #endif

@@ -57,3 +57,25 @@ rumpk_fiber_trampoline:
     mv      a0, s0
     jalr    s1
     ebreak
+
+// void *rumpk_context_prepare_user(void *stack_top, void *user_stack_top, void (*entry)(uint64_t), uint64_t arg)
+// A frame for an NPL fiber in U-mode: ra = rumpk_user_first_entry (trap.S), s0 = arg, s1 = entry,
+// s2 = the user stack top, the rest zero. `stack_top` is the kernel stack, where the first switch
+// leaves sp; it becomes sscratch while the fiber runs in U-mode.
+    .global rumpk_context_prepare_user
+rumpk_context_prepare_user:
+    andi    a0, a0, -16
+    addi    a0, a0, -112
+    la      t0, rumpk_user_first_entry
+    sd      t0, 0(a0)
+    sd      a3, 8(a0)
+    sd      a2, 16(a0)
+    andi    a1, a1, -16
+    sd      a1, 24(a0)
+    li      t1, 32
+1:  add     t2, a0, t1
+    sd      zero, 0(t2)
+    addi    t1, t1, 8
+    li      t3, 112
+    blt     t1, t3, 1b
+    ret

@@ -1,11 +1,29 @@
-// S-mode trap vector (stvec, direct mode). Saves the caller-saved registers, sepc and sstatus on the
-// current stack, calls rumpk_trap(scause, frame) and returns with sret. Frame (18 u64, 144 bytes):
-// ra, t0-t2, a0-a7, t3-t6, sepc, sstatus; the handler may change the saved sepc (frame[16]).
-// Callee-saved registers are the Swift handler's to keep; gp never changes after boot.S, tp is unused.
+// S-mode trap vector (stvec, direct mode) and the ways into U-mode (docs/decisions/K6-el0-npls.md).
+//
+// sscratch is 0 while the hart is in S-mode and the running fiber's kernel stack top while it is in
+// U-mode (that stack is empty then). The entry swaps sp with sscratch: a 0 means the trap came from
+// S-mode, and sp is swapped back.
+//
+// From S-mode: saves the caller-saved registers, sepc and sstatus on the current stack (frame of
+// 18 u64, 144 bytes: ra, t0-t2, a0-a7, t3-t6, sepc, sstatus), calls rumpk_trap(scause, frame) and
+// returns with sret. The handler may change the saved sepc (frame[16]).
+//
+// From U-mode: the frame (22 u64, 176 bytes: the 18 above, then the user sp, gp, tp and a pad) goes
+// on the fiber's kernel stack, satp switches to the kernel view, rumpk_trap runs (a syscall: number
+// in a7 = frame[11], arguments a0-a3 = frame[4-7], result into frame[4]; it may switch fibers, which
+// leaves this frame waiting on this fiber's kernel stack), then the U-mode view is loaded again and
+// sret returns to U-mode. Callee-saved registers (s0-s11) are the Swift handler's to keep, and a
+// fiber switch inside it keeps them on the kernel stack (rumpk_context_switch).
+//
+// All of this lives in .text.trap, on the image's first page, which is S-only executable in both
+// page-table views: S-mode can never execute a page with U = 1.
     .section .text.trap, "ax"
     .balign 4
     .global rumpk_trap_entry
 rumpk_trap_entry:
+    csrrw   sp, sscratch, sp
+    bnez    sp, rumpk_trap_from_user
+    csrrw   sp, sscratch, sp
     addi    sp, sp, -144
     sd      ra, 0(sp)
     sd      t0, 8(sp)
@@ -52,3 +70,136 @@ rumpk_trap_entry:
     ld      t6, 120(sp)
     addi    sp, sp, 144
     sret
+
+// Loads satp from rumpk_trap_words[\slot] (0: kernel view, 1: U-mode view), with an sfence.vma when
+// the hart has no ASIDs (word 2). Clobbers \a and \b.
+    .macro  load_view slot, a, b
+    la      \a, rumpk_trap_words
+    ld      \b, (8 * \slot)(\a)
+    csrw    satp, \b
+    ld      \b, 16(\a)
+    beqz    \b, 9f
+    sfence.vma zero, zero
+9:
+    .endm
+
+rumpk_trap_from_user:
+    addi    sp, sp, -176
+    sd      ra, 0(sp)
+    sd      t0, 8(sp)
+    sd      t1, 16(sp)
+    sd      t2, 24(sp)
+    sd      a0, 32(sp)
+    sd      a1, 40(sp)
+    sd      a2, 48(sp)
+    sd      a3, 56(sp)
+    sd      a4, 64(sp)
+    sd      a5, 72(sp)
+    sd      a6, 80(sp)
+    sd      a7, 88(sp)
+    sd      t3, 96(sp)
+    sd      t4, 104(sp)
+    sd      t5, 112(sp)
+    sd      t6, 120(sp)
+    csrr    t0, sepc
+    sd      t0, 128(sp)
+    csrr    t1, sstatus
+    sd      t1, 136(sp)
+    csrrw   t0, sscratch, zero         // the user sp; sscratch = 0: the hart is in S-mode now
+    sd      t0, 144(sp)
+    sd      gp, 152(sp)
+    sd      tp, 160(sp)
+    load_view 0, t0, t1
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    mv      tp, zero
+    csrr    a0, scause
+    mv      a1, sp
+    call    rumpk_trap
+    // Back to U-mode with this fiber's frame (sp points at it).
+rumpk_trap_return_user:
+    ld      t0, 128(sp)
+    csrw    sepc, t0
+    ld      t1, 136(sp)
+    csrw    sstatus, t1
+    addi    t0, sp, 176
+    csrw    sscratch, t0               // the kernel stack, empty again, for the next trap
+    load_view 1, t0, t1
+    ld      ra, 0(sp)
+    ld      t0, 8(sp)
+    ld      t1, 16(sp)
+    ld      t2, 24(sp)
+    ld      a0, 32(sp)
+    ld      a1, 40(sp)
+    ld      a2, 48(sp)
+    ld      a3, 56(sp)
+    ld      a4, 64(sp)
+    ld      a5, 72(sp)
+    ld      a6, 80(sp)
+    ld      a7, 88(sp)
+    ld      t3, 96(sp)
+    ld      t4, 104(sp)
+    ld      t5, 112(sp)
+    ld      t6, 120(sp)
+    ld      gp, 152(sp)
+    ld      tp, 160(sp)
+    ld      sp, 144(sp)
+    sret
+
+// First code of a U-mode fiber (rumpk_context_prepare_user, switch.S), in S-mode on its empty kernel
+// stack with s0 = arg, s1 = entry, s2 = the user stack top: the kernel's landing work and the U-mode
+// view of this fiber (rumpk_user_enter, MMU.swift), then sret to entry(arg) in U-mode with
+// sp = the user stack, ra = rumpk_user_return (ecall.S) and no kernel value in any register.
+    .global rumpk_user_first_entry
+rumpk_user_first_entry:
+    call    rumpk_user_enter
+    csrw    sepc, s1
+    li      t0, 0x120                  // sstatus.SPP (U-mode) and SPIE cleared
+    csrc    sstatus, t0
+    csrw    sscratch, sp
+    mv      a0, s0
+    la      ra, rumpk_user_return
+    mv      sp, s2
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    load_view 1, t0, t1
+    mv      tp, zero
+    mv      t0, zero
+    mv      t1, zero
+    mv      t2, zero
+    mv      a1, zero
+    mv      a2, zero
+    mv      a3, zero
+    mv      a4, zero
+    mv      a5, zero
+    mv      a6, zero
+    mv      a7, zero
+    mv      t3, zero
+    mv      t4, zero
+    mv      t5, zero
+    mv      t6, zero
+    mv      s0, zero
+    mv      s1, zero
+    mv      s2, zero
+    mv      s3, zero
+    mv      s4, zero
+    mv      s5, zero
+    mv      s6, zero
+    mv      s7, zero
+    mv      s8, zero
+    mv      s9, zero
+    mv      s10, zero
+    mv      s11, zero
+    sret
+
+// satp for the kernel view, satp for the U-mode view, 1 when a satp switch needs an sfence.vma
+// (no ASIDs). Written by MMU.enable; S-only in both views, so U-mode can never redirect the kernel.
+    .section .kernelonly, "aw", @nobits
+    .balign 8
+    .global rumpk_trap_words
+rumpk_trap_words:
+    .zero   24
