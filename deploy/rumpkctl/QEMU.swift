@@ -10,7 +10,12 @@ struct QEMUInvocation {
   /// aarch64: virt with EL2 and GICv3; the cell drops to EL1 itself; semihosting carries the exit code
   /// (the cell uses it only because bootargs say `rumpk.semihosting`).
   /// riscv64: virt with QEMU's OpenSBI; the cell runs in S-mode and exits through the sifive test device.
-  static func direct(image: URL, arch: Arch, icount: Bool, devices: VirtioDevices = VirtioDevices()) throws -> QEMUInvocation {
+  /// With `noFirmware` (riscv64 only) there is no OpenSBI: QEMU's reset code jumps to 0x80000000 in
+  /// M-mode with a2 = its fw_dynamic_info, and two instructions loaded there (`ld t0, 16(a2)`: the
+  /// image's entry; `jalr zero, 8(t0)`) enter the image's M-mode shim at _start + 8
+  /// (rumpk/HAL/riscv64/mshim.S), which sets the machine up and drops to S-mode itself.
+  static func direct(image: URL, arch: Arch, icount: Bool, devices: VirtioDevices = VirtioDevices(),
+                     noFirmware: Bool = false) throws -> QEMUInvocation {
     let name = "qemu-system-\(arch.rawValue)"
     guard let binary = which(name) else {
       let package = arch == .aarch64 ? "qemu-system-arm" : "qemu-system-misc"
@@ -22,7 +27,12 @@ struct QEMUInvocation {
       args += ["-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-m", "512M",
                "-semihosting-config", "enable=on,target=native", "-append", "rumpk.semihosting"]
     case .riscv64:
-      args += ["-machine", "virt", "-m", "256M", "-bios", "default"]
+      args += ["-machine", "virt", "-m", "256M"]
+      if noFirmware {
+        args += ["-bios", "none", "-device", "loader,addr=0x80000000,data=0x0082806701063283,data-len=8"]
+      } else {
+        args += ["-bios", "default"]
+      }
     }
     if icount { args += ["-icount", "shift=0,sleep=off"] }
     args += devices.arguments

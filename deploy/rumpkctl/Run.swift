@@ -16,6 +16,9 @@ struct Run: ParsableCommand {
   @Flag(help: "Deterministic instruction counting: -icount shift=0,sleep=off.")
   var icount = false
 
+  @Option(help: "riscv64 firmware: 'default' (QEMU's OpenSBI; the cell is entered in S-mode) or 'none' (no firmware: the cell is entered in M-mode and sets the machine up itself).")
+  var bios: String = "default"
+
   @Option(help: "Seconds before the cell is stopped (exit status 124).")
   var timeout: Double = 60
 
@@ -46,7 +49,10 @@ struct Run: ParsableCommand {
       if let netSocket { devices.netSocket = try VirtioDevices.ports(netSocket) }
       devices.rng = rng
       devices.consoleLog = virtioConsole
-      let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount, devices: devices)
+      guard bios == "default" || bios == "none" else { throw UserError("--bios wants 'default' or 'none', not '\(bios)'") }
+      guard bios == "default" || arch == .riscv64 else { throw UserError("--bios none is for riscv64 only") }
+      let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount, devices: devices,
+                                           noFirmware: bios == "none")
       if verbose {
         FileHandle.standardError.write(Data(([qemu.binary] + qemu.arguments).joined(separator: " ").utf8 + [10]))
       }

@@ -6,9 +6,11 @@ import RumpkKernel
 import RumpkRuntime
 import RumpkPlatform
 
-/// Entered from boot.S in S-mode with a stack. `dtb` comes from the loader's a1.
+/// Entered from boot.S in S-mode with a stack. `dtb` comes from the loader's a1; `enteredIn` is the
+/// mode the image was entered in: 1 = S-mode (SBI firmware or Rumkv), 3 = M-mode (no firmware, the
+/// shim in mshim.S).
 @_cdecl("rumpk_main")
-public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
+public func rumpkMain(_ dtb: UInt, _ hart: UInt, _ enteredIn: UInt) -> Never {
   let found = Board.discover(address: dtb, hart: hart)
   let plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
@@ -30,7 +32,7 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt) -> Never {
   var stubs = [UInt64]()
   for n in 0..<12 { stubs.append(UInt64(rumpk_ecall_stubs_address()) + UInt64(n) * 16) }
   let code = stubs.withUnsafeBufferPointer { entries in
-    CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: "S-mode"),
+    CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: enteredIn == 3 ? "M-mode" : "S-mode"),
                  plan: plan, seed: Board.rngSeed, npl: npl_main,
                  syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
   }

@@ -1,10 +1,28 @@
-// Rumpk cell entry on riscv64. Assumes: S-mode (entered by OpenSBI, or by Rumkv as a VS-mode guest),
-// a0 = hart id, a1 = DTB address, MMU off. Guarantees: rumpk_main runs on the boot stack with .bss
-// zeroed, a0 = DTB, a1 = hart id, sscratch = 0 (the trap path's "in S-mode", trap.S) and stvec on
-// the trap vector. Other harts park (SMP arrives with per-core schedulers).
+// Rumpk cell entry on riscv64. Two entries, at fixed offsets:
+//   _start      (+0) S-mode, entered by SBI firmware (OpenSBI, QEMU's -bios default) or by Rumkv as a
+//                    VS-mode guest: a0 = hart id, a1 = DTB address, MMU off.
+//   _start_m    (+8) M-mode, with no firmware (QEMU -bios none: the reset trampoline rumpkctl loads at
+//                    0x80000000 jumps here, mshim.S): a0 = hart id, a1 = DTB; the shim sets up
+//                    delegation, PMP, counters and Sstc, then enters the S-mode path below.
+// Guarantees: rumpk_main runs in S-mode on the boot stack with .bss zeroed, a0 = DTB, a1 = hart id,
+// a2 = the mode the image was entered in (1 = S, 3 = M), sscratch = 0 (the trap path's "in S-mode",
+// trap.S) and stvec on the trap vector. Other harts park (SMP arrives with per-core schedulers).
     .section .text.boot, "ax"
+    .option push
+    .option norvc
     .global _start
 _start:
+    li      s2, 1
+    j       rumpk_s_entry
+    .global _start_m
+_start_m:
+    j       rumpk_m_entry
+    .option pop
+
+    .global rumpk_s_entry_from_m
+rumpk_s_entry_from_m:
+    li      s2, 3
+rumpk_s_entry:
     .option push
     .option norelax
     la      gp, __global_pointer$
@@ -27,6 +45,7 @@ _start:
 2:  mv      s0, a0
     mv      a0, a1
     mv      a1, s0
+    mv      a2, s2
     call    rumpk_main
 3:  wfi
     j       3b
