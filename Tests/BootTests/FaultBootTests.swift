@@ -30,12 +30,20 @@ final class FaultBootTests: XCTestCase {
     let r = try run("fault")
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
-    XCTAssertEqual(reports.count, 4, r.stdout)
+    XCTAssertEqual(reports.count, 5, r.stdout)
     // Data aborts from EL0 (EC 0x24) at the address touched; the undefined instruction (EC 0) at its PC.
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x10 (ESR 0x92") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x50000000 (ESR 0x92") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x40") && $0.contains("(ESR 0x92") && !$0.contains("0x50000000") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains("(ESR 0x2000000, ELR 0x") }, r.stdout)
+    // A store into the kernel's private data (.kdata, EL1 only): a permission fault (DFSC 0x0F,
+    // write) at exactly the address the child printed; the kernel's globals stay the kernel's.
+    let probe = lines(r).first { $0.hasPrefix("fault: child writes kernel data at 0x") }
+    XCTAssertNotNil(probe, r.stdout)
+    if let probe {
+      let address = probe.dropFirst("fault: child writes kernel data at 0x".count).uppercased()
+      XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(address) (ESR 0x9200004F") }, r.stdout)
+    }
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)
     XCTAssertTrue(r.has("fault: still running"), r.stdout)

@@ -15,6 +15,12 @@ nonisolated(unsafe) var undefinedInstruction: UInt32 = 0
 
 typealias Entry = @convention(c) (UInt64) -> Void
 
+#if arch(arm64)
+/// Not a function: the first word of the kernel's private data (.kdata), which the aarch64 link
+/// script exports under this name for this test (the guest takes its address, never calls it).
+@_extern(c, "rumpk_kernel_data_probe") func kernelDataProbe()
+#endif
+
 /// Reads address 0x10: the device region, never open to user mode.
 @_cdecl("fault_read_low")
 public func readLow(_ arg: UInt64) {
@@ -39,6 +45,20 @@ public func writeOtherStack(_ arg: UInt64) {
   NPL.write("fault: child wrote another fiber's stack and lived (wrong)\n")
 }
 
+/// Writes a kernel global: kernel data is EL1-only (link.ld, MMU.swift), so this is a permission
+/// fault that ends this fiber, and the scheduler the kernel keeps there is untouched.
+@_cdecl("fault_write_kernel_data")
+public func writeKernelData(_ arg: UInt64) {
+  #if arch(arm64)
+  let address = UInt64(UInt(bitPattern: unsafeBitCast(kernelDataProbe as @convention(c) () -> Void, to: UnsafeRawPointer.self)))
+  NPL.write("fault: child writes kernel data at 0x")
+  Digits.with(address, radix: 16) { NPL.write($0) }
+  NPL.write("\n")
+  UnsafeMutablePointer<UInt64>(bitPattern: UInt(address))!.pointee = 0xBAD
+  NPL.write("fault: child wrote kernel data and lived (wrong)\n")
+  #endif
+}
+
 /// Executes an undefined instruction.
 @_cdecl("fault_undefined")
 public func undefined(_ arg: UInt64) {
@@ -56,7 +76,7 @@ func address(_ e: Entry) -> UInt64 { UInt64(UInt(bitPattern: unsafeBitCast(e, to
 public func nplMain(_ arg: UInt64) {
   var mine: UInt64 = 0x600D
   let target = withUnsafeMutablePointer(to: &mine) { UInt64(UInt(bitPattern: $0)) }
-  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined]
+  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined, writeKernelData]
   for child in children {
     let id = NPL.spawn(entry: address(child), arg: target, tier: .matter, promises: .stdio)
     if id < 0 { NPL.write("fault: spawn failed\n"); NPL.halt(1) }

@@ -1,7 +1,15 @@
-// The heap behind posix_memalign/free for the embedded stdlib (classes, arrays, strings in kernel
-// code). A first-fit free list over one region handed over at boot; freed blocks are coalesced with
-// their neighbours in address order. Single core, not reentrant: never called from interrupt context.
+// The heaps behind posix_memalign/free for the embedded stdlib (classes, arrays, strings). Each heap
+// is an arena: a first-fit free list over one region, freed blocks coalesced with their neighbours in
+// address order, its state (the Arena header) at the start of the region itself, so the runtime has
+// no globals of its own. Single core, not reentrant: never called from interrupt context.
+//
+// aarch64 has two arenas (docs/decisions/K6-el0-npls.md): the NPL heap (the plan's heap region,
+// EL0-writable) and the kernel heap (`.kheap` in the image, EL1-only). The code is shared by both
+// sides, so every call picks its arena by who is running (`callerIsUser`). Both arena addresses
+// are link-time constants, so no data an NPL can write redirects the kernel's allocations.
+// riscv64 (NPLs in S-mode) has one arena.
 
+import RumpkArch
 import RumpkPlatform
 
 public struct HeapBlock {
@@ -9,42 +17,81 @@ public struct HeapBlock {
   var next: UnsafeMutablePointer<HeapBlock>?  // next free block in address order (free blocks only)
 }
 
+/// An arena's state, at the first 32 bytes of its region.
+public struct Arena {
+  var freeList: UnsafeMutablePointer<HeapBlock>?
+  var regionStart: UInt
+  var regionEnd: UInt
+  var reserved: UInt
+}
+
 public enum Heap {
   static let headerSize = 16
-  nonisolated(unsafe) static var freeList: UnsafeMutablePointer<HeapBlock>? = nil
-  nonisolated(unsafe) static var regionStart: UInt = 0
-  nonisolated(unsafe) static var regionEnd: UInt = 0
 
-  /// Hands the heap [start, end). Assumes the region is unused RAM; called once before any allocation.
-  public static func initialize(start: UInt, end: UInt) {
+  /// The NPL heap's arena (0: none yet). On aarch64 it is the start of the heap region, which
+  /// follows the image (`__heap_start`): a link-time constant, so no global can redirect it.
+  @inline(__always)
+  static var userArena: UnsafeMutablePointer<Arena>? { UnsafeMutablePointer(bitPattern: UInt(rumpk_heap_start())) }
+
+  #if arch(arm64)
+  @inline(__always)
+  static var kernelArena: UnsafeMutablePointer<Arena>? { UnsafeMutablePointer(bitPattern: UInt(rumpk_kheap_start())) }
+
+  /// The arena of the running code: the NPL arena for NPL code at EL0, else the kernel's.
+  @inline(__always)
+  static var current: UnsafeMutablePointer<Arena>? { callerIsUser ? userArena : kernelArena }
+
+  /// Whether the running code is NPL code at EL0: TPIDRRO_EL0 (EL0 can read it, only EL1 can
+  /// write it) is 0 while the kernel runs (boot.S; every exception entry clears it, vectors.S) and
+  /// 1 from the last step before an eret to EL0 (MMU.enterUser).
+  @inline(__always)
+  public static var callerIsUser: Bool { read_tpidrro_el0() != 0 }
+  #else
+  @inline(__always)
+  static var current: UnsafeMutablePointer<Arena>? { userArena }
+  public static var callerIsUser: Bool { false }
+  #endif
+
+  /// Formats [start, end) as the arena whose header is at `start` (16-aligned). Called once per
+  /// arena before any allocation from it.
+  static func format(start: UInt, end: UInt) {
     let s = (start + 15) & ~15
     let e = end & ~15
-    guard e > s + UInt(headerSize) * 2 else { return }
-    regionStart = s
-    regionEnd = e
-    let block = UnsafeMutablePointer<HeapBlock>(bitPattern: s)!
-    block.pointee = HeapBlock(size: Int(e - s), next: nil)
-    freeList = block
+    guard e > s + 32 + UInt(headerSize) * 2 else { return }
+    let arena = UnsafeMutablePointer<Arena>(bitPattern: s)!
+    let first = s + 32
+    let block = UnsafeMutablePointer<HeapBlock>(bitPattern: first)!
+    block.pointee = HeapBlock(size: Int(e - first), next: nil)
+    arena.pointee = Arena(freeList: block, regionStart: first, regionEnd: e, reserved: 0)
+  }
+
+  /// Hands the NPL heap [start, end) (start must be `__heap_start`) and, on aarch64, formats the
+  /// kernel heap. Assumes both are unused RAM; called once before any allocation.
+  public static func initialize(start: UInt, end: UInt) {
+    #if arch(arm64)
+    format(start: UInt(rumpk_kheap_start()), end: UInt(rumpk_kheap_end()))
+    #endif
+    format(start: start, end: end)
   }
 
   /// Returns `size` bytes aligned to `alignment` (a power of two), or nil when no free block fits.
-  static func allocate(size: Int, alignment: Int) -> UnsafeMutableRawPointer? {
-    guard size >= 0, size <= Int(regionEnd &- regionStart) else { return nil }
+  static func allocate(_ arena: UnsafeMutablePointer<Arena>, size: Int, alignment: Int) -> UnsafeMutableRawPointer? {
+    guard size >= 0, size <= Int(arena.pointee.regionEnd &- arena.pointee.regionStart) else { return nil }
     let align = max(alignment, 16)
     // Over-allocate so the payload can be aligned; the word before the payload records the block.
     let need = ((size + headerSize + align + 15) & ~15)
     var prev: UnsafeMutablePointer<HeapBlock>? = nil
-    var cur = freeList
+    var cur = arena.pointee.freeList
     while let b = cur {
       if b.pointee.size >= need {
         let blockSize: Int
         if b.pointee.size - need >= 64 {
           let rest = UnsafeMutablePointer<HeapBlock>(bitPattern: UInt(bitPattern: b) + UInt(need))!
           rest.pointee = HeapBlock(size: b.pointee.size - need, next: b.pointee.next)
-          link(prev, rest)
+          link(arena, prev, rest)
           blockSize = need
         } else {
-          link(prev, b.pointee.next)
+          link(arena, prev, b.pointee.next)
           blockSize = b.pointee.size
         }
         let raw = UInt(bitPattern: b)
@@ -59,19 +106,23 @@ public enum Heap {
     return nil
   }
 
-  /// Returns a block from `allocate` to the free list, merging with adjacent free blocks.
-  static func free(_ payload: UnsafeMutableRawPointer) {
-    let raw = UnsafeMutablePointer<UInt>(bitPattern: UInt(bitPattern: payload) - 8)!.pointee
-    guard raw >= regionStart, raw < regionEnd else { return }
+  /// Returns a block from `allocate` to the free list, merging with adjacent free blocks. A pointer
+  /// outside the arena is ignored.
+  static func free(_ arena: UnsafeMutablePointer<Arena>, _ payload: UnsafeMutableRawPointer) {
+    let start = arena.pointee.regionStart, end = arena.pointee.regionEnd
+    let p = UInt(bitPattern: payload)
+    guard p >= start + 16, p < end else { return }
+    let raw = UnsafeMutablePointer<UInt>(bitPattern: p - 8)!.pointee
+    guard raw >= start, raw < end else { return }
     let block = UnsafeMutablePointer<HeapBlock>(bitPattern: raw)!
     var prev: UnsafeMutablePointer<HeapBlock>? = nil
-    var cur = freeList
+    var cur = arena.pointee.freeList
     while let c = cur, UInt(bitPattern: c) < raw {
       prev = c
       cur = c.pointee.next
     }
     block.pointee.next = cur
-    link(prev, block)
+    link(arena, prev, block)
     if let c = cur, raw + UInt(block.pointee.size) == UInt(bitPattern: c) {
       block.pointee.size += c.pointee.size
       block.pointee.next = c.pointee.next
@@ -82,17 +133,17 @@ public enum Heap {
     }
   }
 
-  /// Bytes currently on the free list.
+  /// Bytes currently on the free list of the running code's arena.
   static var freeBytes: Int {
     var total = 0
-    var cur = freeList
+    var cur = current?.pointee.freeList
     while let b = cur { total += b.pointee.size; cur = b.pointee.next }
     return total
   }
 
   @inline(__always)
-  private static func link(_ prev: UnsafeMutablePointer<HeapBlock>?, _ next: UnsafeMutablePointer<HeapBlock>?) {
-    if let p = prev { p.pointee.next = next } else { freeList = next }
+  private static func link(_ arena: UnsafeMutablePointer<Arena>, _ prev: UnsafeMutablePointer<HeapBlock>?, _ next: UnsafeMutablePointer<HeapBlock>?) {
+    if let p = prev { p.pointee.next = next } else { arena.pointee.freeList = next }
   }
 }
 
@@ -104,7 +155,7 @@ public func rumpkHeapInit(_ start: UInt, _ end: UInt) {
 @_cdecl("posix_memalign")
 public func posix_memalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: Int, _ size: Int) -> Int32 {
   guard alignment > 0, alignment & (alignment - 1) == 0 else { return 22 }
-  guard let p = Heap.allocate(size: size, alignment: alignment) else { return 12 }
+  guard let arena = Heap.current, let p = Heap.allocate(arena, size: size, alignment: alignment) else { return 12 }
   out.pointee = p
   return 0
 }
@@ -112,5 +163,5 @@ public func posix_memalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 /// Called by free() in free.c: Swift may not define the symbol `free` itself.
 @_cdecl("rumpk_heap_free")
 public func rumpkHeapFree(_ p: UnsafeMutableRawPointer?) {
-  if let p { Heap.free(p) }
+  if let p, let arena = Heap.current { Heap.free(arena, p) }
 }

@@ -2,21 +2,26 @@
 // with the caches right after the device tree is read.
 //   [0, 1 GiB)            Device-nGnRnE, never executable, EL1 only: every MMIO block of QEMU virt
 //                         (GIC, UART, RTC, virtio-mmio, PCIe windows) lies here.
-//   the GiB of the cell   a level-2 table of 2 MiB blocks, Normal write-back, EL1 only; where EL0
-//                         and EL1 differ (the image, heap, Bridgehead, Wild, the SysTable page) a
-//                         level-3 table of 4 KiB pages:
+//   the GiB of the cell   a level-2 table of 2 MiB blocks, Normal write-back; a block stays a block
+//                         wherever its attributes are uniform, and becomes a level-3 table of 4 KiB
+//                         pages where EL0 and EL1 differ inside it: at boot the image's and the NPL
+//                         heap's boundaries, later (lazily, `entry`) the Wild blocks that hold a
+//                         partition page EL0 must see and the SysTable's block:
 //                           image text          EL0 and EL1 read + execute
 //                           rodata              EL0 and EL1 read
 //                           boot stack, tables  EL1 only
-//                           data, bss, heap     EL0 and EL1 read/write (the NPL code shares them)
+//                           kernel data, bss,   EL1 only (every object but the NPL side; link.ld)
+//                           kernel heap
+//                           NPL data, bss, heap EL0 and EL1 read/write
 //                           SysTable page       EL1 only until the first EL0 entry, then read-only
 //                           Bridgehead, Wild    EL1 only, except the running EL0 fiber's partition
 //   other RAM GiBs        Normal, EL1 only, 1 GiB blocks (up to 4 GiB at least).
 // Per-fiber confinement is one shared table whose Wild pages follow the running fiber: before any
 // return to EL0, `enterUser` closes the pages it opened for the previous fiber and opens the current
-// fiber's partition (its user stack, mapped pages, grants, channels), then flushes the TLB. Nothing
-// changes while the same fiber keeps returning to EL0 with an unchanged partition
-// (docs/decisions/K6-el0-npls.md). Assumes: EL1, MMU off, IRQs masked, nothing cached yet.
+// fiber's partition (its user stack, mapped pages, grants, channels), then invalidates the TLB
+// entries of just those pages (a full flush above 16 pages). Nothing changes while the same fiber
+// keeps returning to EL0 with an unchanged partition (docs/decisions/K6-el0-npls.md).
+// Assumes: EL1, MMU off, IRQs masked, nothing cached yet.
 
 import RumpkArch
 import RumpkABI
@@ -48,33 +53,50 @@ enum MMU {
   static let userReadOnly: UInt64 = normal | el0 | readOnly | neverExecute
   static let userData: UInt64 = normal | el0 | neverExecute
 
-  nonisolated(unsafe) static var l3: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
-  /// The 2 MiB-aligned start of the range the level-3 tables cover, their count (consecutive
-  /// tables cover consecutive 2 MiB blocks from l3Base), and the SysTable page's table slot.
-  nonisolated(unsafe) static var l3Base: UInt64 = 0
-  nonisolated(unsafe) static var l3Pages: UInt64 = 0
-  nonisolated(unsafe) static var sysTablePTE: UnsafeMutablePointer<UInt64>? = nil
+  /// Output-address bits of a block (2 MiB) and of a table or page descriptor.
+  static let blockAddress: UInt64 = 0x0000_FFFF_FFE0_0000
+  static let pageAddress: UInt64 = 0x0000_FFFF_FFFF_F000
+
+  nonisolated(unsafe) static var l2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var l2Base: UInt64 = 0
+  /// The pool of level-3 tables (in `.pagetables`): next free table and the end.
+  nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var wild = Region.empty
   nonisolated(unsafe) static var ready = false
 
-  // The EL0 view currently in the tables: which fiber, at which Partition.changes, which Wild
-  // ranges are open (at most one per partition slot).
+  // EL0 views: for each fiber, the runs of level-3 entries its partition opens (first entry, page
+  // count; a region crossing a 2 MiB boundary takes one run per block), kept in a direct-mapped
+  // cache of `viewCount` entries (fiber index mod viewCount) in the last page of `.pagetables`,
+  // valid while Partition.changes is unchanged, so a switch between fibers whose partitions did not
+  // change reads its runs instead of scanning the partition. Entry layout, in words: fiber + 1
+  // (0: empty), Partition.changes, run count, unused, then `maxRuns` (entry, pages) pairs.
+  static let maxRuns = 24
+  static let viewCount = 8
+  static let viewWords = 4 + 2 * 24
+  nonisolated(unsafe) static var views: UnsafeMutablePointer<UInt> = UnsafeMutablePointer(bitPattern: 0x10)!
+  /// The view whose pages are open now (nil: none).
+  nonisolated(unsafe) static var applied: UnsafeMutablePointer<UInt>? = nil
   nonisolated(unsafe) static var appliedFiber: Int32 = -2
   nonisolated(unsafe) static var appliedChanges: UInt64 = 0
-  nonisolated(unsafe) static var opened = InlineArray<12, Region>(repeating: .empty)
-  nonisolated(unsafe) static var openedCount = 0
   nonisolated(unsafe) static var sealed = false
   nonisolated(unsafe) public private(set) static var resyncs: UInt64 = 0
+  nonisolated(unsafe) public private(set) static var splits: UInt64 = 0
 
   /// Builds the tables for `plan` and turns the MMU, data and instruction caches on. Returns the
-  /// end of the Normal range (exclusive). Without room for the level-3 tables (or a cell outside
-  /// one GiB) it keeps 2 MiB blocks: EL0 then sees nothing of RAM and NPLs cannot run at EL0.
+  /// end of the Normal range (exclusive). 2 MiB blocks wherever a block's attributes are uniform;
+  /// a level-3 table only for the blocks where EL0 and EL1 differ inside the block (the image's
+  /// boundaries, the end of the NPL heap). Wild blocks and the SysTable's block are split into
+  /// pages later, when EL0 first needs a page of them (`run(for:)`). Without room for the level-3
+  /// tables (or a cell outside one GiB) EL0 sees nothing of RAM and NPLs cannot run at EL0.
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     let l1 = UnsafeMutablePointer<UInt64>(bitPattern: tables)!
-    let l2 = UnsafeMutablePointer<UInt64>(bitPattern: tables + 4096)!
-    l3 = UnsafeMutablePointer<UInt64>(bitPattern: tables + 8192)!
-    let l3Capacity = UInt64(rumpk_page_tables_end() - tables) / page - 2
+    l2 = UnsafeMutablePointer<UInt64>(bitPattern: tables + 4096)!
+    pool = UnsafeMutablePointer<UInt64>(bitPattern: tables + 8192)!
+    poolEnd = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() - 4096)!
+    views = UnsafeMutablePointer<UInt>(bitPattern: rumpk_page_tables_end() - 4096)!
+    for e in 0..<viewCount { views[e * viewWords] = 0 }
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), 512)
     let cellGiB = plan.image.base / gib
     for i in 0..<512 {
@@ -90,52 +112,56 @@ enum MMU {
       }
     }
     let gibBase = cellGiB * gib
-    for i in 0..<512 {
-      l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData
-    }
+    l2Base = gibBase
     wild = plan.wild
+    for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
     let first = plan.image.base & ~(twoMiB - 1)
     let last = (max(plan.wild.end, plan.heap.end) + twoMiB - 1) & ~(twoMiB - 1)
-    let count = (last - first) / twoMiB
-    let table = UInt64(SysTableLayout.address) & ~(page - 1)
-    let tableBlock = table & ~(twoMiB - 1)
-    let sysTableOwnBlock = table / gib == cellGiB && (tableBlock < first || tableBlock >= last)
-    guard last <= gibBase + gib, count + (sysTableOwnBlock ? 1 : 0) <= l3Capacity else {
-      Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
+    guard first >= gibBase, last <= gibBase + gib else {
+      Console.put("rumpk: the cell spans GiBs; NPLs cannot run at EL0\n")
       return turnOn(l1, gibs)
     }
-    l3Base = first
-    l3Pages = count * 512
+    // Where the EL0 attributes change (the map is constant between consecutive points).
+    let image = plan.image.base
     let textEnd = plan.text.end
-    let stackBottom = UInt64(rumpk_stack_bottom())
+    let rodataEnd = UInt64(rumpk_stack_bottom())
     let dataStart = plan.writableShared.base
-    for n in 0..<l3Pages {
-      let address = first + n * page
-      let attributes: UInt64
-      if address >= plan.image.base && address < textEnd {
-        attributes = userText
-      } else if address >= textEnd && address < stackBottom {
-        attributes = userReadOnly
-      } else if address >= dataStart && address < plan.writableShared.end {
-        attributes = userData
+    let sharedEnd = plan.writableShared.end
+    var base = first
+    while base < last {
+      let end = base + twoMiB
+      func inside(_ p: UInt64) -> Bool { p > base && p < end }
+      let slot = l2 + Int((base - gibBase) / twoMiB)
+      if inside(image) || inside(textEnd) || inside(rodataEnd) || inside(dataStart) || inside(sharedEnd) {
+        guard pool < poolEnd else {
+          Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
+          for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
+          return turnOn(l1, gibs)
+        }
+        let t = pool
+        pool += 512
+        for n in 0..<512 {
+          let address = base + UInt64(n) * page
+          t[n] = address | tableOrPage | attributes(address, image, textEnd, rodataEnd, dataStart, sharedEnd)
+        }
+        slot.pointee = UInt64(UInt(bitPattern: t)) | tableOrPage
       } else {
-        attributes = kernelData
+        slot.pointee = base | block | attributes(base, image, textEnd, rodataEnd, dataStart, sharedEnd)
       }
-      l3[Int(n)] = address | tableOrPage | attributes
-    }
-    for b in 0..<count {
-      l2[Int((first - gibBase) / twoMiB + b)] = UInt64(UInt(bitPattern: l3 + Int(b * 512))) | tableOrPage
-    }
-    if sysTableOwnBlock {
-      let t = l3 + Int(count * 512)
-      for n in 0..<512 { t[n] = (tableBlock + UInt64(n) * page) | tableOrPage | kernelData }
-      l2[Int((tableBlock - gibBase) / twoMiB)] = UInt64(UInt(bitPattern: t)) | tableOrPage
-      sysTablePTE = t + Int((table - tableBlock) / page)
-    } else if table / gib == cellGiB {
-      sysTablePTE = l3 + Int((table - first) / page)
+      base = end
     }
     ready = true
     return turnOn(l1, gibs)
+  }
+
+  /// The attributes of the page or block at `address` (see the header).
+  @inline(__always)
+  static func attributes(_ address: UInt64, _ image: UInt64, _ textEnd: UInt64, _ rodataEnd: UInt64,
+                         _ dataStart: UInt64, _ sharedEnd: UInt64) -> UInt64 {
+    if address >= image && address < textEnd { return userText }
+    if address >= textEnd && address < rodataEnd { return userReadOnly }
+    if address >= dataStart && address < sharedEnd { return userData }
+    return kernelData
   }
 
   static func turnOn(_ l1: UnsafeMutablePointer<UInt64>, _ gibs: UInt64) -> UInt64 {
@@ -147,45 +173,120 @@ enum MMU {
     return gibs * gib
   }
 
-  /// Called before every return to EL0: makes the tables show the running fiber's partition.
+  /// Called before every return to EL0: makes the tables show the running fiber's partition and
+  /// tells the runtime (TPIDRRO_EL0 != 0, cleared by every exception entry) that EL0 code runs, so
+  /// its allocations go to the NPL heap (Runtime/Heap.swift).
   @inline(__always)
   static func enterUser() {
-    if UserMode.currentIndex == appliedFiber && Partition.changes == appliedChanges { return }
-    resync()
+    if UserMode.currentIndex != appliedFiber || Partition.changes != appliedChanges { resync() }
+    write_tpidrro_el0(1)
   }
 
   static func resync() {
     guard ready else { return }
-    if !sealed, let pte = sysTablePTE {
+    var full = false
+    if !sealed {
       // The SysTable is written once, at boot; from the first EL0 entry on it is read-only for all.
-      pte.pointee = pte.pointee & ~(el0 | readOnly | neverExecute) | userReadOnly
+      let table = UInt64(SysTableLayout.address) & ~(page - 1)
+      if let pte = entry(table) { pte.pointee = pte.pointee & ~(el0 | readOnly | neverExecute) | userReadOnly }
       sealed = true
+      full = true
     }
-    for i in 0..<openedCount { set(opened[i], kernelData) }
-    openedCount = 0
-    UserMode.forEachCurrentRegion { base, size, _ in
-      // Read-only grants stay writable at EL0: AP cannot say "EL1 read/write, EL0 read-only", and
-      // the kernel (drivers) must keep writing shared channel pages while another fiber runs.
-      let r = Region(base: base, size: size)
-      guard openedCount < 12, wild.contains(base, size) else { return }
-      set(r, userData)
-      opened[openedCount] = r
-      openedCount += 1
+    // Close what the previous fiber had open: EL0 data and EL1-only data differ in AP[1] alone.
+    // Each changed entry is made visible (dsb) and its page's TLB entry dropped (tlbi) right away;
+    // a run longer than `targetedLimit` pages takes one full flush at the end instead.
+    if let v = applied { full = patch(v, set: false) || full }
+    let me = UserMode.currentIndex
+    let changes = Partition.changes
+    let v = views + Int(UInt32(bitPattern: me) % UInt32(viewCount)) * viewWords
+    if v[0] != UInt(bitPattern: Int(me) + 1) || v[1] != UInt(changes) {
+      collectRuns(into: v)
+      v[0] = UInt(bitPattern: Int(me) + 1)
+      v[1] = UInt(changes)
     }
-    appliedFiber = UserMode.currentIndex
-    appliedChanges = Partition.changes
+    full = patch(v, set: true) || full
+    applied = v
+    appliedFiber = me
+    appliedChanges = changes
     resyncs &+= 1
-    rumpk_tlb_flush()
+    if full { rumpk_tlb_flush() } else { rumpk_tlbi_done() }
   }
 
-  /// Sets the attributes of every page of `r` (inside the level-3 range).
-  static func set(_ r: Region, _ attributes: UInt64) {
-    var address = r.base & ~(page - 1)
-    while address < r.end {
-      let n = (address &- l3Base) / page
-      if address >= l3Base && n < l3Pages { l3[Int(n)] = address | tableOrPage | attributes }
-      address += page
+  /// Above this many pages in one run, one full flush is cheaper than page-by-page invalidation.
+  static let targetedLimit: UInt = 16
+
+  /// Opens (`set`) or closes the pages of view `v` to EL0. Returns whether a full flush is needed.
+  @inline(__always)
+  static func patch(_ v: UnsafeMutablePointer<UInt>, set: Bool) -> Bool {
+    var full = false
+    let count = Int(v[2])
+    var r = v + 4
+    for _ in 0..<count {
+      let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
+      let n = Int(r[1])
+      if UInt(n) > targetedLimit {
+        for j in 0..<n { p[j] = set ? p[j] | el0 : p[j] & ~el0 }
+        full = true
+      } else {
+        for j in 0..<n {
+          let e = set ? p[j] | el0 : p[j] & ~el0
+          p[j] = e
+          rumpk_pte_sync()
+          rumpk_tlbi_page(e & pageAddress)
+        }
+      }
+      r += 2
     }
+    return full
+  }
+
+  /// Fills view `v` with the runs of the running fiber's partition: every region in Wild, page by
+  /// page (splitting 2 MiB blocks as needed). Read-only grants stay writable at EL0: AP cannot say
+  /// "EL1 read/write, EL0 read-only", and the kernel (drivers) must keep writing shared channel
+  /// pages while another fiber runs.
+  static func collectRuns(into v: UnsafeMutablePointer<UInt>) {
+    var count = 0
+    defer { v[2] = UInt(count) }
+    guard let slots = UserMode.currentSlots else { return }
+    let stride = UserMode.slotStride
+    for i in 0..<Partition.capacity {
+      let slot = slots + i * stride
+      guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
+      let base = slot.load(as: UInt64.self)
+      let size = slot.load(fromByteOffset: 8, as: UInt64.self)
+      guard size != 0, wild.contains(base, size) else { continue }
+      let end = base + size
+      var address = base & ~(page - 1)
+      while address < end, count < maxRuns, let p = entry(address) {
+        let blockEnd = (address | (twoMiB - 1)) &+ 1
+        let n = (min(end, blockEnd) &- address &+ page &- 1) / page
+        v[4 + 2 * count] = UInt(bitPattern: p)
+        v[5 + 2 * count] = UInt(n)
+        count += 1
+        address &+= n * page
+      }
+    }
+  }
+
+  /// The level-3 entry for `address` in the cell's GiB, splitting its 2 MiB block into pages first
+  /// if it is still a block. Nil outside the GiB or when the table pool is empty.
+  static func entry(_ address: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    let i = (address &- l2Base) / twoMiB
+    guard address >= l2Base, i < 512 else { return nil }
+    var e = l2[Int(i)]
+    if e & 3 != tableOrPage {
+      guard e & 3 == block, pool < poolEnd else { return nil }
+      let t = pool
+      pool += 512
+      let base = e & blockAddress
+      let attributes = e & ~(blockAddress | 3)
+      for n in 0..<512 { t[n] = (base + UInt64(n) * page) | tableOrPage | attributes }
+      e = UInt64(UInt(bitPattern: t)) | tableOrPage
+      rumpk_l2_replace(l2 + Int(i), e, base)
+      splits &+= 1
+    }
+    let table = UnsafeMutablePointer<UInt64>(bitPattern: UInt(e & pageAddress))!
+    return table + Int((address / page) & 511)
   }
 }
 

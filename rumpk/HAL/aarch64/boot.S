@@ -1,6 +1,6 @@
 // Rumpk cell entry on aarch64. Assumes: started on the boot CPU at EL2 (QEMU virtualization=on, or
 // Rumkv never does this) or EL1, MMU off, x0 = DTB address or 0. Guarantees: rumpk_main runs at EL1h
-// with SP at the top of the boot stack, .bss zeroed, FP/SIMD not trapped, x0 = DTB (or 0), x1 = the
+// with SP at the top of the boot stack, .bss and .kbss zeroed, FP/SIMD not trapped, x0 = DTB (or 0), x1 = the
 // exception level the image was entered at.
     .section .text.boot, "ax"
     .global _start
@@ -35,20 +35,27 @@ _start:
     isb
     eret
 
-1:  ldr     x0, =__stack_top
+1:  msr     tpidrro_el0, xzr           // 0: kernel code runs (Runtime/Heap.swift picks the kernel heap)
+    ldr     x0, =__stack_top
     mov     sp, x0
     ldr     x0, =rumpk_vectors
     msr     vbar_el1, x0
     mov     x0, #(3 << 20)             // CPACR_EL1.FPEN: the embedded stdlib may touch SIMD for copies
     msr     cpacr_el1, x0
     isb
-    ldr     x0, =__bss_start
-    ldr     x1, =__bss_end
+    ldr     x0, =__kbss_start          // kernel bss (EL1 only), then the NPL bss
+    ldr     x1, =__kbss_end
 3:  cmp     x0, x1
     b.hs    4f
     str     xzr, [x0], #8
     b       3b
-4:  mov     x0, x19
+4:  ldr     x0, =__bss_start
+    ldr     x1, =__bss_end
+6:  cmp     x0, x1
+    b.hs    7f
+    str     xzr, [x0], #8
+    b       6b
+7:  mov     x0, x19
     mov     x1, x20
     bl      rumpk_main
 5:  wfi

@@ -22,6 +22,8 @@ RUMPK_SYSREG(vbar_el1)
 RUMPK_SYSREG(daif)
 RUMPK_SYSREG(id_aa64mmfr0_el1)
 RUMPK_SYSREG(sctlr_el1)
+RUMPK_SYSREG(tpidrro_el0)
+
 
 // Turns stage-1 translation and the caches on with the given MAIR, TCR and TTBR0 (EL1). Assumes
 // the tables are written (they are read by the walker from memory: caches are still off) and the
@@ -92,11 +94,31 @@ extern char __page_tables[];
 static inline uintptr_t rumpk_page_tables(void) { return (uintptr_t)__page_tables; }
 extern char __page_tables_end[];
 static inline uintptr_t rumpk_page_tables_end(void) { return (uintptr_t)__page_tables_end; }
+// The kernel-private heap (.kheap, EL1 only) and the end of rodata (what EL0 may read of the image).
+extern char __kheap_start[], __kheap_end[], __rodata_end[], __kdata_start[];
+static inline uintptr_t rumpk_kheap_start(void) { return (uintptr_t)__kheap_start; }
+static inline uintptr_t rumpk_kheap_end(void) { return (uintptr_t)__kheap_end; }
+static inline uintptr_t rumpk_rodata_end(void) { return (uintptr_t)__rodata_end; }
+static inline uintptr_t rumpk_kdata_start(void) { return (uintptr_t)__kdata_start; }
 extern char __stack_bottom[];
 static inline uintptr_t rumpk_stack_bottom(void) { return (uintptr_t)__stack_bottom; }
 // The EL0 SysTable entry points (svc.S): entry n at rumpk_svc_stubs + 8n.
 extern char rumpk_svc_stubs[];
 static inline uintptr_t rumpk_svc_stubs_address(void) { return (uintptr_t)rumpk_svc_stubs; }
+
+// Replaces a live level-2 entry (a 2 MiB block) by `entry` (a table with the same output and
+// attributes), break-before-make: invalid, TLB entries for the block's VA gone, then the new entry.
+// All in one asm block so nothing between the two stores touches memory (the block may hold the
+// caller's stack).
+static inline void rumpk_l2_replace(uint64_t *slot, uint64_t entry, uint64_t va) {
+  __asm__ volatile("str xzr, [%0]\n dsb ishst\n tlbi vaae1, %2\n dsb ish\n isb\n str %1, [%0]\n dsb ishst\n isb"
+                   :: "r"(slot), "r"(entry), "r"(va >> 12) : "memory");
+}
+// Targeted invalidation after changing level-3 entries: rumpk_pte_sync() once after the stores,
+// rumpk_tlbi_page(va) per changed page, rumpk_tlbi_done() after the last.
+static inline void rumpk_pte_sync(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
+static inline void rumpk_tlbi_page(uint64_t va) { __asm__ volatile("tlbi vale1, %0" :: "r"(va >> 12) : "memory"); }
+static inline void rumpk_tlbi_done(void) { __asm__ volatile("dsb ish\n isb" ::: "memory"); }
 
 // After changing live page-table entries: make the stores visible to the walker, drop every
 // stage-1 TLB entry of this CPU, and resynchronise.

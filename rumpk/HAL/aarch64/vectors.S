@@ -36,6 +36,7 @@ rumpk_vectors:
     ventry 15
 
 rumpk_vector_common:
+    msr     tpidrro_el0, xzr           // kernel code runs now (MMU.enterUser sets it again for EL0)
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
