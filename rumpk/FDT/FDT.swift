@@ -15,6 +15,10 @@ public struct FDT {
   let stringsBlock: UnsafeRawBufferPointer
   let reservationBlock: UnsafeRawBufferPointer
   var rootOffset = 0
+  /// The first children of the root named "chosen" and "aliases" (or "chosen@…"), found by the
+  /// validation walk so /chosen and alias lookups cost no walk of their own; -1: none.
+  var chosenOffset = -1
+  var aliasesOffset = -1
 
   public var totalSize: Int { bytes.count }
 
@@ -27,7 +31,7 @@ public struct FDT {
     structBlock = slice(bytes, h.structRange)
     stringsBlock = slice(bytes, h.stringsRange)
     reservationBlock = slice(bytes, h.reservationRange)
-    rootOffset = try validateStructure()
+    (rootOffset, chosenOffset, aliasesOffset) = try validateStructure()
   }
 
   /// Validates the blob at `address`, whose totalsize (read from its header) must not exceed
@@ -43,23 +47,32 @@ public struct FDT {
   /// Walks the structure block from its start. Guarantees on success: the first token other than
   /// NOP begins the root; BEGIN_NODE and END_NODE balance with depth ≤ maxDepth; properties occur
   /// only inside a node and before its first child; every name and string offset is valid; an END
-  /// token follows the root. Returns the root's offset. Terminates: each token advances ≥ 4 bytes.
-  func validateStructure() throws(FDTError) -> Int {
+  /// token follows the root. Returns the root's offset and those of the first root children that
+  /// node(path:) would find for "/chosen" and "/aliases" (-1: none). Terminates: each token
+  /// advances ≥ 4 bytes.
+  func validateStructure() throws(FDTError) -> (root: Int, chosen: Int, aliases: Int) {
     var offset = 0
     var depth = 0
     var root = -1
+    var chosen = -1, aliases = -1
+    let names = StringsCheck(stringsBlock)
     var hasChild: UInt64 = 0  // bit d-1: the open node at depth d has had a child
     while true {
       let (token, next) = try decodeToken(at: offset)
       switch token {
       case .nop:
         break
-      case .beginNode:
+      case .beginNode(let name):
         if depth == 0 {
           guard root < 0 else { throw .badStructure }
           root = offset
         } else {
           hasChild |= 1 << (depth - 1)
+          if depth == 1 {
+            let n = slice(structBlock, name)
+            if chosen < 0 && FDT.nameMatches(n, component: "chosen") { chosen = offset }
+            if aliases < 0 && FDT.nameMatches(n, component: "aliases") { aliases = offset }
+          }
         }
         guard depth < FDT.maxDepth else { throw .tooDeep }
         depth += 1
@@ -67,11 +80,12 @@ public struct FDT {
       case .endNode:
         guard depth > 0 else { throw .badStructure }
         depth -= 1
-      case .property:
+      case .property(let nameOffset, _):
         guard depth > 0, hasChild & (1 << (depth - 1)) == 0 else { throw .badStructure }
+        if !names.valid(nameOffset) { _ = try stringRange(at: nameOffset) }
       case .end:
         guard depth == 0, root >= 0 else { throw .badStructure }
-        return root
+        return (root, chosen, aliases)
       }
       offset = next
     }
@@ -88,4 +102,34 @@ public struct FDT {
     else { return nil }
     return (address, size)
   }
+}
+
+/// Checks property-name offsets in O(1) instead of a search for each name's NUL (a tree names the
+/// same few dozen strings hundreds of times). One pass over the strings block finds its last NUL and
+/// the longest run of non-NUL bytes that ends in a NUL. When that run is at most
+/// maxPropertyNameLength bytes, every offset at or before the last NUL has its NUL within
+/// maxPropertyNameLength bytes: exactly what stringRange(at:) demands. Otherwise (or for an offset
+/// past the last NUL) valid says false and the caller asks stringRange.
+struct StringsCheck {
+  let lastNUL: Int  // -1: no usable shortcut
+
+  init(_ strings: UnsafeRawBufferPointer) {
+    var last = -1
+    var run = 0, longest = 0
+    var i = 0
+    while i < strings.count {
+      if strings[i] == 0 {
+        if run > longest { longest = run }
+        last = i
+        run = 0
+      } else {
+        run += 1
+      }
+      i += 1
+    }
+    lastNUL = longest <= FDT.maxPropertyNameLength ? last : -1
+  }
+
+  @inline(__always)
+  func valid(_ offset: Int) -> Bool { offset >= 0 && offset <= lastNUL }
 }

@@ -25,9 +25,12 @@ extension FDT {
   }
 
   public func regCount(_ node: FDTNode, addressCells: Int, sizeCells: Int) -> Int {
-    guard (0...2).contains(addressCells), (0...2).contains(sizeCells), addressCells + sizeCells > 0,
-      let v = property(node, "reg")
-    else { return 0 }
+    guard let v = property(node, "reg") else { return 0 }
+    return FDT.regCount(v, addressCells: addressCells, sizeCells: sizeCells)
+  }
+
+  static func regCount(_ v: UnsafeRawBufferPointer, addressCells: Int, sizeCells: Int) -> Int {
+    guard (0...2).contains(addressCells), (0...2).contains(sizeCells), addressCells + sizeCells > 0 else { return 0 }
     return v.count / ((addressCells + sizeCells) * 4)
   }
 
@@ -38,11 +41,18 @@ extension FDT {
     return reg(node, index: index, addressCells: c.addressCells, sizeCells: c.sizeCells)
   }
 
+  /// reg(_:index:) for a node whose parent is known (as forEachNodeWithParent reports it; nil for
+  /// the root): reads the parent's cell counts instead of walking the tree to find it.
+  public func reg(_ node: FDTNode, index: Int, parent: FDTNode?) -> (address: UInt64, size: UInt64)? {
+    guard let parent else { return reg(node, index: index, addressCells: 2, sizeCells: 1) }
+    return reg(node, index: index, addressCells: addressCells(parent), sizeCells: sizeCells(parent))
+  }
+
   public func reg(
     _ node: FDTNode, index: Int, addressCells: Int, sizeCells: Int
   ) -> (address: UInt64, size: UInt64)? {
-    guard index >= 0, index < regCount(node, addressCells: addressCells, sizeCells: sizeCells),
-      let v = property(node, "reg")
+    guard index >= 0, let v = property(node, "reg"),
+      index < FDT.regCount(v, addressCells: addressCells, sizeCells: sizeCells)
     else { return nil }
     let entry = index * (addressCells + sizeCells) * 4
     guard let address = readCells(v, entry, cells: addressCells),

@@ -1,15 +1,30 @@
 // The /chosen node: console, kernel command line and initrd, as firmware or the hypervisor left them.
 
 extension FDT {
-  public var chosen: FDTNode? { node(path: "/chosen") }
+  /// node(path: "/chosen"), found once by the validation walk.
+  public var chosen: FDTNode? {
+    guard chosenOffset >= 0 else { return nil }
+    let n = FDTNode(offset: chosenOffset)
+    return bodyOffset(n) != nil ? n : nil
+  }
 
   /// The node named by /chosen "stdout-path" (or the older "linux,stdout-path"): an absolute path or
   /// an alias, with any ":options" suffix (such as ":115200n8") ignored.
   public var stdoutPath: FDTNode? {
-    guard let c = chosen, let value = string(c, "stdout-path") ?? string(c, "linux,stdout-path") else {
-      return nil
-    }
-    return node(path: slice(value, 0..<indexOf(UInt8(ascii: ":"), in: value)))
+    guard let c = chosen else { return nil }
+    return stdoutPath(chosen: c)
+  }
+
+  /// stdoutPath for a given /chosen node.
+  public func stdoutPath(chosen c: FDTNode) -> FDTNode? {
+    guard let path = stdoutPathValue(chosen: c) else { return nil }
+    return node(path: path)
+  }
+
+  /// The path (or alias) that stdout-path names, without ":options": what stdoutPath resolves.
+  public func stdoutPathValue(chosen c: FDTNode) -> UnsafeRawBufferPointer? {
+    guard let value = string(c, "stdout-path") ?? string(c, "linux,stdout-path") else { return nil }
+    return slice(value, 0..<indexOf(UInt8(ascii: ":"), in: value))
   }
 
   /// The ":options" part of stdout-path, without the colon; nil when there is none.
@@ -30,7 +45,13 @@ extension FDT {
 
   /// True when `word` is one whole space- or tab-separated word of bootargs.
   public func bootargsContains(_ word: StaticString) -> Bool {
-    guard let args = bootargs else { return false }
+    guard let c = chosen else { return false }
+    return bootargsContains(word, chosen: c)
+  }
+
+  /// bootargsContains for an already found /chosen node.
+  public func bootargsContains(_ word: StaticString, chosen c: FDTNode) -> Bool {
+    guard let args = string(c, "bootargs") else { return false }
     return withBytes(word) { wanted in
       var start = 0
       while start < args.count {

@@ -3,7 +3,27 @@
 extension FDT {
   /// True when `compat` is one of the strings in the node's "compatible".
   public func isCompatible(_ node: FDTNode, _ compat: StaticString) -> Bool {
-    stringListContains(node, "compatible", compat)
+    guard let list = property(node, "compatible") else { return false }
+    return FDT.listContains(list, compat)
+  }
+
+  /// True when `value` is one of the NUL-terminated strings of the string-list property value
+  /// `list` (such as a "compatible" read once with property(_:_:) and tested against several
+  /// names). Trailing bytes without a NUL are ignored, as forEachString does.
+  public static func listContains(_ list: UnsafeRawBufferPointer, _ value: StaticString) -> Bool {
+    withBytes(value) { wanted in
+      let n = wanted.count
+      var start = 0
+      while start < list.count {
+        // Compare in place, then skip to the next string: one pass over the list.
+        var k = 0
+        while k < n && start + k < list.count && list[start + k] == wanted[k] { k += 1 }
+        if k == n && start + n < list.count && list[start + n] == 0 { return true }
+        guard let nul = indexOfNUL(list, from: start + k) else { return false }
+        start = nul + 1
+      }
+      return false
+    }
   }
 
   /// Calls `body` for each node compatible with `compat`, in blob order, until it returns false.

@@ -84,27 +84,52 @@ extension FDT {
     }
   }
 
-  /// Depth of `node` (root = 0), or nil if it is not a node of this tree.
+  /// Calls `body(node, parent, depth)` for every node in depth-first blob order (the root at depth
+  /// 0 with parent nil) until it returns false: forEachNode plus each node's parent, from one walk
+  /// that keeps the open nodes on a stack of FDT.maxDepth entries (no allocation). A node nested
+  /// deeper than that (possible only in a blob changed after validation) ends the walk.
+  public func forEachNodeWithParent(_ body: (FDTNode, FDTNode?, Int) -> Bool) {
+    var open = InlineArray<64, Int>(repeating: 0)  // open[d]: offset of the open node at depth d
+    var offset = rootOffset
+    var depth = 0
+    while let t = token(at: offset) {
+      switch t.token {
+      case .beginNode:
+        guard depth < FDT.maxDepth, depth < open.count else { return }
+        let parent = depth > 0 ? FDTNode(offset: open[depth - 1]) : nil
+        if !body(FDTNode(offset: offset), parent, depth) { return }
+        open[depth] = offset
+        depth += 1
+      case .endNode:
+        depth -= 1
+        if depth <= 0 { return }
+      case .end:
+        return
+      case .property, .nop:
+        break
+      }
+      offset = t.next
+    }
+  }
+
+  /// Depth of `node` (root = 0), or nil if it is not a node of this tree. One walk, up to `node`.
   public func depth(of node: FDTNode) -> Int? {
     var found: Int? = nil
-    forEachNode { n, depth in
+    forEachNodeWithParent { n, _, depth in
       if n.offset == node.offset { found = depth }
       return found == nil && n.offset < node.offset
     }
     return found
   }
 
-  /// The parent of `node`; nil for the root or an invalid handle. Two linear walks, no stack:
-  /// the parent is the last node at depth d-1 that precedes a node at depth d.
+  /// The parent of `node`; nil for the root or an invalid handle. One walk, up to `node`.
   public func parent(of node: FDTNode) -> FDTNode? {
-    guard let d = depth(of: node), d > 0 else { return nil }
-    var candidate: FDTNode? = nil
-    forEachNode { n, depth in
-      guard n.offset < node.offset else { return false }
-      if depth == d - 1 { candidate = n }
-      return true
+    var found: FDTNode? = nil
+    forEachNodeWithParent { n, parent, _ in
+      if n.offset == node.offset { found = parent }
+      return n.offset < node.offset
     }
-    return candidate
+    return found
   }
 
   /// Looks a node up by absolute path ("/", "/chosen", "/rumkv/cell@0") or by alias
@@ -126,8 +151,9 @@ extension FDT {
     if path[0] != slash {
       guard allowAlias else { return nil }
       let aliasEnd = indexOf(slash, in: path)
-      let aliases = withBytes("/aliases") { lookup($0, allowAlias: false) }
-      guard let aliases, let target = string(aliases, slice(path, 0..<aliasEnd)),
+      guard aliasesOffset >= 0 else { return nil }
+      let aliases = FDTNode(offset: aliasesOffset)
+      guard let target = string(aliases, slice(path, 0..<aliasEnd)),
         let resolved = lookup(target, allowAlias: false)
       else { return nil }
       current = resolved
@@ -147,21 +173,50 @@ extension FDT {
   /// The first child whose name equals `component`, or, when `component` has no '@', whose name
   /// is "component@...".
   func child(of node: FDTNode, component: UnsafeRawBufferPointer) -> FDTNode? {
-    let at = UInt8(ascii: "@")
-    let componentHasUnit = indexOf(at, in: component) < component.count
     var found: FDTNode? = nil
     forEachChild(of: node) { c in
-      let n = name(of: c)
-      if bytesEqual(n, component)
-        || (!componentHasUnit && n.count > component.count && n[component.count] == at
-          && bytesEqual(slice(n, 0..<component.count), component))
-      {
-        found = c
-        return false
-      }
-      return true
+      if nameMatches(c, component: component) { found = c }
+      return found == nil
     }
     return found
+  }
+
+  /// True when `node`'s name matches `component` as a path component does: equal, or, when
+  /// `component` has no '@', "component@unit". For matching paths during a forEachNodeWithParent
+  /// walk (the first child of the root that matches "memory" is what node(path: "/memory") finds).
+  public func nameMatches(_ node: FDTNode, component: StaticString) -> Bool {
+    FDT.nameMatches(name(of: node), component: component)
+  }
+
+  public func nameMatches(_ node: FDTNode, component: UnsafeRawBufferPointer) -> Bool {
+    FDT.nameMatches(name(of: node), component: component)
+  }
+
+  /// nameMatches for a node name already read with name(of:) (one decode for several components).
+  public static func nameMatches(_ name: UnsafeRawBufferPointer, component: StaticString) -> Bool {
+    withBytes(component) { nameMatches(name, component: $0) }
+  }
+
+  public static func nameMatches(_ name: UnsafeRawBufferPointer, component: UnsafeRawBufferPointer) -> Bool {
+    let at = UInt8(ascii: "@")
+    if bytesEqual(name, component) { return true }
+    return name.count > component.count && name[component.count] == at
+      && indexOf(at, in: component) == component.count
+      && bytesEqual(slice(name, 0..<component.count), component)
+  }
+
+  /// The one component of an absolute path to a child of the root ("/pl011@9000000" gives
+  /// "pl011@9000000"); nil for anything else (the root, an alias, a deeper path), which node(path:)
+  /// resolves. A walk can then match the path with nameMatches at depth 1, as node(path:) would:
+  /// the first child of the root that matches.
+  public static func rootChildComponent(_ path: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    let slash = UInt8(ascii: "/")
+    guard path.count > 1, path[0] == slash else { return nil }
+    var end = path.count
+    while end > 1 && path[end - 1] == slash { end -= 1 }  // trailing slashes, as lookup ignores them
+    let component = slice(path, 1..<end)
+    guard component.count > 0, component[0] != slash, indexOf(slash, in: component) == component.count else { return nil }
+    return component
   }
 
   /// The node whose "phandle" (or legacy "linux,phandle") property is `phandle`.

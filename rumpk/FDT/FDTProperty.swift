@@ -13,7 +13,8 @@ extension FDT {
     guard var offset = bodyOffset(node) else { return }
     while let t = token(at: offset) {
       switch t.token {
-      case .property(let name, let value):
+      case .property(let nameOffset, let value):
+        guard let name = try? stringRange(at: nameOffset) else { return }
         if !body(FDTProperty(name: slice(stringsBlock, name), value: slice(structBlock, value))) { return }
       case .nop:
         break
@@ -28,13 +29,22 @@ extension FDT {
     withBytes(name) { property(node, $0) }
   }
 
+  /// The value of the node's first property called `name`. Compares names in place (no search for
+  /// each name's NUL): the cheap per-property lookup every other accessor builds on.
   public func property(_ node: FDTNode, _ name: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-    var found: UnsafeRawBufferPointer? = nil
-    forEachProperty(of: node) { p in
-      if bytesEqual(p.name, name) { found = p.value }
-      return found == nil
+    guard var offset = bodyOffset(node) else { return nil }
+    while let t = token(at: offset) {
+      switch t.token {
+      case .property(let nameOffset, let value):
+        if propertyNameEquals(nameOffset, name) { return slice(structBlock, value) }
+      case .nop:
+        break
+      case .beginNode, .endNode, .end:
+        return nil
+      }
+      offset = t.next
     }
-    return found
+    return nil
   }
 
   public func hasProperty(_ node: FDTNode, _ name: StaticString) -> Bool {

@@ -13,16 +13,21 @@ enum FDTToken {
   /// `name`: the node name without NUL, as a range of the structure block.
   case beginNode(name: Range<Int>)
   case endNode
-  /// `name`: a range of the strings block, without NUL; `value`: a range of the structure block.
-  case property(name: Range<Int>, value: Range<Int>)
+  /// `nameOffset`: where the name starts in the strings block (inside it; its NUL is not searched
+  /// here: stringRange(at:) finds it, propertyNameEquals compares without it); `value`: a range of
+  /// the structure block.
+  case property(nameOffset: Int, value: Range<Int>)
   case nop
   case end
 }
 
 extension FDT {
   /// Decodes the token at `offset` (relative to the structure block). Guarantees on success: every
-  /// returned range lies inside its block, and next ≥ offset + 4, so a walk that follows `next`
-  /// ends within structBlock.count / 4 steps whatever the blob holds.
+  /// returned range lies inside its block, a property's name offset lies inside the strings block,
+  /// and next ≥ offset + 4, so a walk that follows `next` ends within structBlock.count / 4 steps
+  /// whatever the blob holds. Property names are not scanned for their NUL here (validateStructure
+  /// does that once per blob, stringRange(at:) on demand): walks that skip properties then cost a
+  /// few loads per token instead of a byte loop over every name.
   func decodeToken(at offset: Int) throws(FDTError) -> (token: FDTToken, next: Int) {
     let s = structBlock
     guard offset >= 0, offset & 3 == 0 else { throw .badToken }
@@ -46,9 +51,9 @@ extension FDT {
       else { throw .badOffset }
       let value = body + 8
       guard fits(value, length, in: s.count) else { throw .truncated }
-      let name = try stringRange(at: nameOffset)
+      guard nameOffset < stringsBlock.count else { throw .badString }
       guard let next = align4(value + length) else { throw .truncated }
-      return (.property(name: name, value: value..<(value + length)), next)
+      return (.property(nameOffset: nameOffset, value: value..<(value + length)), next)
     default:
       throw .badToken
     }
@@ -70,5 +75,20 @@ extension FDT {
       throw .badString
     }
     return offset..<nul
+  }
+
+  /// True when the property name at `offset` of the strings block is exactly `name`: its bytes, then
+  /// a NUL. Reads at most name.count + 1 bytes, all bounds-checked; a name longer than
+  /// maxPropertyNameLength never matches (stringRange(at:) would reject it).
+  func propertyNameEquals(_ offset: Int, _ name: UnsafeRawBufferPointer) -> Bool {
+    let s = stringsBlock
+    let n = name.count
+    guard n <= FDT.maxPropertyNameLength, fits(offset, n + 1, in: s.count) else { return false }
+    var i = 0
+    while i < n {
+      if s[offset + i] != name[i] { return false }
+      i += 1
+    }
+    return s[offset + n] == 0
   }
 }

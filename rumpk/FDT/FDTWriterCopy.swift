@@ -13,7 +13,8 @@ extension FDTWriter {
     guard var offset = source.bodyOffset(node) else { throw .notFound }
     while let t = source.token(at: offset) {
       switch t.token {
-      case .property(let name, let value):
+      case .property(let nameOffset, let value):
+        guard let name = try? source.stringRange(at: nameOffset) else { return }
         try property(slice(source.stringsBlock, name), bytes: slice(source.structBlock, value))
       case .nop:
         break
@@ -40,7 +41,8 @@ extension FDTWriter {
       case .endNode:
         try endNode()
         level -= 1
-      case .property(let name, let value):
+      case .property(let nameOffset, let value):
+        guard let name = try? source.stringRange(at: nameOffset) else { throw .badStructure }
         try property(slice(source.stringsBlock, name), bytes: slice(source.structBlock, value))
       case .nop:
         break

@@ -1,6 +1,8 @@
 // The C memory primitives the embedded Swift stdlib and LLVM's code generator call. Freestanding: no
 // libc exists on metal. LLVM does not turn the loops of functions named memset/memcpy back into calls
 // to themselves, and the word loops keep large copies cheap.
+// Word stores go through a typed (aligned) pointer: storeBytes(of:as:) promises nothing about
+// alignment, so under -mstrict-align (aarch64) it became eight byte stores per word.
 
 @_cdecl("memset")
 public func memset(_ dst: UnsafeMutableRawPointer, _ value: Int32, _ count: Int) -> UnsafeMutableRawPointer {
@@ -13,8 +15,14 @@ public func memset(_ dst: UnsafeMutableRawPointer, _ value: Int32, _ count: Int)
     n -= 1
   }
   let word = UInt64(byte) &* 0x0101_0101_0101_0101
+  while n >= 32 {
+    let w = p.assumingMemoryBound(to: UInt64.self)
+    w[0] = word; w[1] = word; w[2] = word; w[3] = word
+    p += 32
+    n -= 32
+  }
   while n >= 8 {
-    p.storeBytes(of: word, as: UInt64.self)
+    p.assumingMemoryBound(to: UInt64.self).pointee = word
     p += 8
     n -= 8
   }
@@ -67,8 +75,15 @@ func copyForward(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ coun
       d.storeBytes(of: s.load(as: UInt8.self), as: UInt8.self)
       d += 1; s += 1; n -= 1
     }
+    while n >= 32 {
+      let dw = d.assumingMemoryBound(to: UInt64.self)
+      let a0 = s.load(as: UInt64.self), a1 = s.load(fromByteOffset: 8, as: UInt64.self)
+      let a2 = s.load(fromByteOffset: 16, as: UInt64.self), a3 = s.load(fromByteOffset: 24, as: UInt64.self)
+      dw[0] = a0; dw[1] = a1; dw[2] = a2; dw[3] = a3
+      d += 32; s += 32; n -= 32
+    }
     while n >= 8 {
-      d.storeBytes(of: s.load(as: UInt64.self), as: UInt64.self)
+      d.assumingMemoryBound(to: UInt64.self).pointee = s.load(as: UInt64.self)
       d += 8; s += 8; n -= 8
     }
   }

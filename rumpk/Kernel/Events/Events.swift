@@ -34,7 +34,8 @@ public enum Events {
   nonisolated(unsafe) public private(set) static var delivered: UInt64 = 0
 
   static func initialize() -> Bool {
-    guard let s = Bridgehead.allocate(EventDescriptor.self, count: slotCount),
+    // Ring slots are written before they are read (only [tail, head) is ever read): not zeroed.
+    guard let s = Bridgehead.reserve(EventDescriptor.self, count: slotCount),
           let c = Bridgehead.allocate(UInt64.self, count: 16),
           let w = Bridgehead.allocate(Int32.self, count: sourceCount),
           let l = Bridgehead.allocate(UInt64.self, count: sourceCount) else { return false }

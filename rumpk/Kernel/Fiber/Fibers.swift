@@ -10,21 +10,25 @@ public enum Fibers {
   nonisolated(unsafe) public private(set) static var live = 0
   /// Live fibers that are daemons (Fiber.daemon): run() ends once they are all that is left.
   nonisolated(unsafe) public private(set) static var daemons = 0
+  /// High-water mark: slots [0, used) have been written; slots [used, capacity) were never handed
+  /// out, count as free with generation 0, and their memory is not initialised (read none of it).
+  nonisolated(unsafe) public private(set) static var used = 0
   nonisolated(unsafe) static var freeHint = 0
   nonisolated(unsafe) public static var stackPages = 1
   /// NPL fibers run in user mode (EL0) with a user stack of their own beside the kernel stack
   /// (KernelConfiguration.userStacks; docs/decisions/K6-el0-npls.md).
   nonisolated(unsafe) public static var userStacks = false
 
-  /// Allocates the table for `capacity` fibers from the Bridgehead. False when it does not fit.
-  /// Bridgehead memory comes zeroed, and an all-zero `Fiber` (a trivial type) is a free slot of
-  /// generation 0, so no per-slot initialisation runs at boot.
+  /// Reserves the table for `capacity` fibers in the Bridgehead. False when it does not fit.
+  /// Nothing of it is written here: a slot is first written when `create` hands it out (`used`
+  /// grows by one), so boot costs the same for 256 fibers as for 10,000.
   static func initialize(capacity n: Int) -> Bool {
-    guard n > 0, let t = Bridgehead.allocate(Fiber.self, count: n) else { return false }
+    guard n > 0, let t = Bridgehead.reserve(Fiber.self, count: n) else { return false }
     table = t
     capacity = n
     live = 0
     daemons = 0
+    used = 0
     freeHint = 0
     return true
   }
@@ -36,7 +40,7 @@ public enum Fibers {
   /// The slot of a live fiber named by `id`, or nil for a stale, free or out-of-range id.
   public static func index(of id: FiberID) -> Int? {
     let i = id.index
-    guard i < capacity, table[i].state != .free, table[i].state != .dead, table[i].generation == id.generation else {
+    guard i < used, table[i].state != .free, table[i].state != .dead, table[i].generation == id.generation else {
       return nil
     }
     return i
@@ -46,20 +50,24 @@ public enum Fibers {
 
   public static func state(_ id: FiberID) -> FiberState? {
     let i = id.index
-    guard i < capacity, table[i].generation == id.generation else { return nil }
+    guard i < used else { return i < capacity && id.generation == 0 ? .free : nil }
+    guard table[i].generation == id.generation else { return nil }
     return table[i].state
   }
 
   public static func end(_ id: FiberID) -> FiberEnd? {
     let i = id.index
-    guard i < capacity, table[i].generation == id.generation else { return nil }
+    guard i < used else { return i < capacity && id.generation == 0 ? FiberEnd.none : nil }
+    guard table[i].generation == id.generation else { return nil }
     return table[i].end
   }
 
   public static func promises(_ id: FiberID) -> Promises? { index(of: id).map { table[$0].promises } }
   public static func tier(_ id: FiberID) -> Tier? { index(of: id).map { table[$0].tier } }
-  public static func overruns(_ id: FiberID) -> UInt32 { id.index < capacity ? table[id.index].overruns : 0 }
-  public static func violation(_ id: FiberID) -> Int8 { id.index < capacity ? table[id.index].violation : -1 }
+  public static func overruns(_ id: FiberID) -> UInt32 { id.index < used ? table[id.index].overruns : 0 }
+  public static func violation(_ id: FiberID) -> Int8 {
+    id.index < used ? table[id.index].violation : id.index < capacity ? 0 : -1
+  }
   public static func stack(_ id: FiberID) -> Region? { index(of: id).map { table[$0].stack } }
 
   /// Creates a ready-to-run fiber that will call `entry(argument)` on its own stack. A `user` fiber
@@ -71,10 +79,14 @@ public enum Fibers {
                      daemon: Bool = false) throws(Errno) -> Int {
     let stackPages = max(pages ?? Fibers.stackPages, 1)
     guard live < capacity else { throw .eagain }
+    // A free written slot from freeHint on, else the first never-written one (slot `used`); a free
+    // slot exists since live < capacity, and the wrap to 0 happens only once every slot is written.
     var i = freeHint
-    while table[i].state != .free {
+    while i < used && table[i].state != .free {
       i = i + 1 == capacity ? 0 : i + 1
     }
+    if i >= used { i = used }
+    let generation = i < used ? table[i].generation : 0
     guard let stackBase = WildAllocator.allocate(pages: stackPages) else { throw .enomem }
     let stack = Region(base: stackBase, size: UInt64(stackPages) * pageSize)
     var userStack = Region.empty
@@ -86,7 +98,7 @@ public enum Fibers {
       userStack = Region(base: userBase, size: stack.size)
     }
     var f = Fiber()
-    f.generation = table[i].generation &+ 1
+    f.generation = generation &+ 1
     f.state = .ready
     f.tier = tier
     f.promises = promises
@@ -106,7 +118,12 @@ public enum Fibers {
                                         UnsafeMutableRawPointer(bitPattern: UInt(userStack.end)),
                                         unsafeBitCast(UInt(entry), to: (@convention(c) (UInt64) -> Void).self), argument)
     }
-    table[i] = f
+    if i == used {
+      (table + i).initialize(to: f)
+      used += 1
+    } else {
+      table[i] = f
+    }
     live += 1
     if daemon { daemons += 1 }
     freeHint = i + 1 == capacity ? 0 : i + 1

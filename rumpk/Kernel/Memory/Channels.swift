@@ -16,8 +16,8 @@ public enum Channels {
   nonisolated(unsafe) static var count = 0
 
   static func initialize() -> Bool {
-    guard let t = Bridgehead.allocate(Entry.self, count: capacity) else { return false }
-    for i in 0..<capacity { (t + i).initialize(to: Entry()) }
+    // Entries [0, count) are the registered ones; register initialises entry `count` as it adds it.
+    guard let t = Bridgehead.reserve(Entry.self, count: capacity) else { return false }
     table = t
     count = 0
     return true
@@ -31,7 +31,7 @@ public enum Channels {
     e.region = region
     e.length = UInt8(bytes.count)
     for i in 0..<bytes.count { e.name[i] = bytes[i] }
-    table[count] = e
+    (table + count).initialize(to: e)
     count += 1
     return true
   }

@@ -23,8 +23,8 @@ public enum Grants {
   nonisolated(unsafe) static var table: UnsafeMutablePointer<GrantRecord>? = nil
 
   static func initialize() -> Bool {
+    // Zeroed records are not live (live = false); nothing else of a record is read until it is.
     table = Bridgehead.allocate(GrantRecord.self, count: capacity)
-    if let t = table { for i in 0..<capacity { t[i] = GrantRecord() } }
     return table != nil
   }
 
