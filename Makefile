@@ -53,6 +53,8 @@ demo: images host
 # Host benchmarks (release builds, their own package so `make test` never builds them) and the
 # in-guest costs under -icount. Results and commands: docs/benchmarks.md.
 bench: images host
+	@# SwiftPM keeps a path dependency's build plan across source files being added: drop it.
+	@rm -f .build-bench/release.yaml .build-bench/debug.yaml
 	swift run -c release --package-path Benchmarks --scratch-path .build-bench ion-bench --reps 5 --scale 0.25
 	swift run -c release --package-path Benchmarks --scratch-path .build-bench switch-bench
 	@for arch in $(ARCHES); do echo "== bench guest, $$arch, -icount shift=0,sleep=off"; \
