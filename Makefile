@@ -59,6 +59,8 @@ bench: images host
 	swift run -c release --package-path Benchmarks --scratch-path .build-bench switch-bench
 	@for arch in $(ARCHES); do echo "== bench guest, $$arch, -icount shift=0,sleep=off"; \
 	  $(RUMPKCTL) run bench --arch $$arch --icount --timeout 120 | grep '^bench:' || exit 1; done
+	@echo "== bench guest, riscv64 without firmware (--bios none: the image's M-mode entry), boot line"
+	@$(RUMPKCTL) run bench --arch riscv64 --bios none --icount --timeout 120 | grep '^bench: boot' || exit 1
 
 clean:
 	rm -rf $(BUILD) .build
