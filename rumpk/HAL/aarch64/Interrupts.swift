@@ -81,9 +81,7 @@ enum Interrupts {
   /// SPIs (type 0) are device interrupts a cell can own. Flags 1/2 are edge, 4/8 level.
   static func attach(_ cells: UnsafePointer<UInt8>?, _ count: Int, source: UInt32) -> UInt32 {
     guard enabled, let cells, count == 12 else { return 0 }
-    func cell(_ i: Int) -> UInt32 {
-      UInt32(cells[i * 4]) << 24 | UInt32(cells[i * 4 + 1]) << 16 | UInt32(cells[i * 4 + 2]) << 8 | UInt32(cells[i * 4 + 3])
-    }
+    func cell(_ i: Int) -> UInt32 { DeviceInterrupts.cell(cells, i) }
     guard cell(0) == 0, cell(1) < 988 else { return 0 }
     let intid = 32 + cell(1)
     guard intid < GIC.lineCount, DeviceInterrupts.attach(irq: intid, source: source) else { return 0 }
@@ -98,22 +96,9 @@ enum Interrupts {
     return ns / second &* hz &+ (ns % second &* hz &+ second - 1) / second
   }
 
-  /// The debug line at halt: how many timer interrupts the whole run took (tickless: one per
-  /// distinct deadline the idle loop slept towards). Silent when there were none, so a cell that
-  /// never sleeps ends with its own last line.
+  /// The debug lines at halt (DeviceInterrupts.report).
   static func report() {
     guard enabled else { return }
-    if timerCount != 0 {
-      Console.put("rumpk: ")
-      Console.dec(timerCount)
-      Console.put(" timer interrupts, taken at most ")
-      Console.dec(worstEntryTicks)
-      Console.put(" ticks after their deadline\n")
-    }
-    if DeviceInterrupts.taken != 0 {
-      Console.put("rumpk: ")
-      Console.dec(DeviceInterrupts.taken)
-      Console.put(" device interrupts\n")
-    }
+    DeviceInterrupts.report(timerInterrupts: timerCount, worstEntryTicks: worstEntryTicks)
   }
 }

@@ -148,7 +148,7 @@ enum Interrupts {
   /// rumpk_platform_irq_attach: a PLIC interrupt specifier is one cell, the source number.
   static func attach(_ cells: UnsafePointer<UInt8>?, _ count: Int, source: UInt32) -> UInt32 {
     guard external, let cells, count == 4 else { return 0 }
-    let irq = UInt32(cells[0]) << 24 | UInt32(cells[1]) << 16 | UInt32(cells[2]) << 8 | UInt32(cells[3])
+    let irq = DeviceInterrupts.cell(cells, 0)
     guard irq != 0, irq <= Board.plicSources, DeviceInterrupts.attach(irq: irq, source: source) else { return 0 }
     PLIC.enable(irq, priority: 1)
     return irq
@@ -162,22 +162,9 @@ enum Interrupts {
     return ns / second &* hz &+ (ns % second &* hz &+ second - 1) / second
   }
 
-  /// The debug line at halt: how many timer interrupts the whole run took (tickless: one per
-  /// distinct deadline the idle loop slept towards). Silent when there were none, so a cell that
-  /// never sleeps ends with its own last line (as on aarch64).
+  /// The debug lines at halt (DeviceInterrupts.report).
   static func report() {
     guard enabled else { return }
-    if timerCount != 0 {
-      Console.put("rumpk: ")
-      Console.dec(timerCount)
-      Console.put(" timer interrupts, taken at most ")
-      Console.dec(worstEntryTicks)
-      Console.put(" ticks after their deadline\n")
-    }
-    if DeviceInterrupts.taken != 0 {
-      Console.put("rumpk: ")
-      Console.dec(DeviceInterrupts.taken)
-      Console.put(" device interrupts\n")
-    }
+    DeviceInterrupts.report(timerInterrupts: timerCount, worstEntryTicks: worstEntryTicks)
   }
 }

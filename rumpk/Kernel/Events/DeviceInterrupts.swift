@@ -39,6 +39,31 @@ public enum DeviceInterrupts {
     return nil
   }
 
+  /// Cell `i` of an interrupt specifier as the device tree stores it (big-endian 32-bit cells).
+  @inline(__always)
+  public static func cell(_ cells: UnsafePointer<UInt8>, _ i: Int) -> UInt32 {
+    UInt32(cells[i * 4]) << 24 | UInt32(cells[i * 4 + 1]) << 16 | UInt32(cells[i * 4 + 2]) << 8 | UInt32(cells[i * 4 + 3])
+  }
+
+  /// The debug lines a HAL prints at halt: how many timer interrupts the run took (tickless: one per
+  /// distinct deadline the idle loop slept towards) and how late the worst was, then the device
+  /// interrupts. Each line is left out when its count is 0, so a cell that never slept ends with its
+  /// own last line.
+  public static func report(timerInterrupts: UInt64, worstEntryTicks: UInt64) {
+    if timerInterrupts != 0 {
+      Console.put("rumpk: ")
+      Console.dec(timerInterrupts)
+      Console.put(" timer interrupts, taken at most ")
+      Console.dec(worstEntryTicks)
+      Console.put(" ticks after their deadline\n")
+    }
+    if taken != 0 {
+      Console.put("rumpk: ")
+      Console.dec(taken)
+      Console.put(" device interrupts\n")
+    }
+  }
+
   /// Forgets every attachment (a new kernel instance; tests).
   static func reset() {
     table = InlineArray(repeating: Attachment())
