@@ -152,13 +152,23 @@ enum MMU {
           for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
           return turnOn(l1, gibs)
         }
-        let t = pool
+        var t = pool
         pool += 512
-        for n in 0..<512 {
-          let address = base + UInt64(n) * page
-          t[n] = address | tableOrPage | attributes(address, image, textEnd, rodataEnd, dataStart, sharedEnd)
-        }
         slot.pointee = UInt64(UInt(bitPattern: t)) | tableOrPage
+        // Segment by segment: the attributes are constant up to the next point.
+        var address = base
+        while address < end {
+          let bits = tableOrPage | attributes(address, image, textEnd, rodataEnd, dataStart, sharedEnd)
+          var next = end
+          func limit(_ p: UInt64) { if p > address && p < next { next = p } }
+          limit(image); limit(textEnd); limit(rodataEnd); limit(dataStart); limit(sharedEnd)
+          next = (next + page - 1) & ~(page - 1)
+          while address < next {
+            t.pointee = address | bits
+            t += 1
+            address += page
+          }
+        }
       } else {
         slot.pointee = base | block | attributes(base, image, textEnd, rodataEnd, dataStart, sharedEnd)
       }
