@@ -258,7 +258,7 @@ enum MMU {
     var r = m + 8
     for _ in 0..<Int(m[2]) {
       let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
-      for j in 0..<Int(r[1]) { p[j] |= el0 }
+      for j in 0..<Int(r[1]) { p[j] |= el0 | notGlobal }  // nG already, unless copied from a mixed block
       r += 2
     }
     rumpk_tlbi_asid(UInt64(e + 1))
