@@ -92,7 +92,29 @@ enum MMU {
   nonisolated(unsafe) static var sealed = false
   nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
-  /// Builds the tables for `plan` and turns the MMU, data and instruction caches on. Returns the
+  /// Turns the MMU and caches on first thing, before the device tree is read, with a level-1 table
+  /// of 1 GiB blocks (the last page of `.pagetables`): [0, 1 GiB) Device, [1, 4 GiB) Normal, EL1
+  /// only, executable in the image's GiB. From here on every access is to Normal memory (or aligned
+  /// MMIO), so the Swift code is built without -mstrict-align (build-image). `enable` moves to the
+  /// real tables once the memory plan is known.
+  static func early() {
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() - 4096)!
+    let imageGiB = Int(rumpk_image_start() / UInt(gib))
+    for i in 0..<512 {
+      let base = UInt64(i) * gib
+      if i == 0 {
+        t[i] = base | block | attrDevice | accessFlag | neverExecute
+      } else if i < 4 {
+        t[i] = base | block | normal | uxn | (i == imageGiB ? 0 : pxn)
+      } else {
+        t[i] = 0
+      }
+    }
+    _ = turnOn(t, 4)
+  }
+
+  /// Builds the tables for `plan` and moves to them (or turns the MMU, data and instruction caches
+  /// on, without `early`). Returns the
   /// end of the Normal range (exclusive). 2 MiB blocks wherever a block's attributes are uniform;
   /// a level-3 table only for the blocks where EL0 and EL1 differ inside the block (the image's
   /// boundaries, the end of the NPL heap). Wild blocks and the SysTable's block are split into
@@ -106,7 +128,7 @@ enum MMU {
     poolEnd = pool + poolTables * 512
     meta = UnsafeMutablePointer<UInt>(bitPattern: UInt(bitPattern: poolEnd))!
     viewTables = poolEnd + 512
-    guard UInt(bitPattern: viewTables + viewCount * viewPages * 512) <= rumpk_page_tables_end() else {
+    guard UInt(bitPattern: viewTables + viewCount * viewPages * 512) <= rumpk_page_tables_end() - 4096 else {
       Console.put("rumpk: .pagetables too small for the EL0 views; NPLs cannot run at EL0\n")
       return turnOn(l1, 4)
     }

@@ -25,13 +25,14 @@ RUMPK_SYSREG(sctlr_el1)
 RUMPK_SYSREG(tpidrro_el0)
 
 
-// Turns stage-1 translation and the caches on with the given MAIR, TCR and TTBR0 (EL1). Assumes
-// the tables are written (they are read by the walker from memory: caches are still off) and the
-// code calling this is identity-mapped. SCTLR: M, C, I on; A (alignment check) off.
+// Turns stage-1 translation and the caches on with the given MAIR, TCR and TTBR0 (EL1), or, with
+// the MMU already on, moves to new tables (same MAIR and TCR; the TLB is flushed after the TTBR0
+// write). Assumes the tables are written and the code calling this is identity-mapped in both.
+// SCTLR: M, C, I on; A (alignment check) off.
 static inline void rumpk_mmu_on(uint64_t mair, uint64_t tcr, uint64_t ttbr0) {
   __asm__ volatile(
       "dsb ish\n tlbi vmalle1\n dsb ish\n isb\n"
-      "msr mair_el1, %0\n msr tcr_el1, %1\n msr ttbr0_el1, %2\n isb\n"
+      "msr mair_el1, %0\n msr tcr_el1, %1\n msr ttbr0_el1, %2\n isb\n tlbi vmalle1\n dsb ish\n isb\n"
       "mrs x9, sctlr_el1\n orr x9, x9, #(1 << 0)\n orr x9, x9, #(1 << 2)\n orr x9, x9, #(1 << 12)\n"
       "bic x9, x9, #(1 << 1)\n msr sctlr_el1, x9\n isb\n ic iallu\n dsb ish\n isb"
       :: "r"(mair), "r"(tcr), "r"(ttbr0) : "x9", "memory");
