@@ -10,6 +10,7 @@ import RumpkPlatform
 /// Entered from boot.S at EL1 with a stack. `dtb` is the loader's x0, `enteredAt` the EL of _start.
 @_cdecl("rumpk_main")
 public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
+  MMU.early()  // caches on and no alignment faults from here on (docs/decisions/K6-el0-npls.md)
   if enteredAt == 2 { Board.psci = .smc }  // nothing above EL2 but firmware
   let found = Board.discover(candidate: dtb)
   var plan = CellMemoryPlan.make(

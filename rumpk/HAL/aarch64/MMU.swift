@@ -56,34 +56,65 @@ enum MMU {
   /// Output-address bits of a block (2 MiB) and of a table or page descriptor.
   static let blockAddress: UInt64 = 0x0000_FFFF_FFE0_0000
   static let pageAddress: UInt64 = 0x0000_FFFF_FFFF_F000
+  /// nG: the TLB tags the entry with the ASID (Wild, where views differ).
+  static let notGlobal: UInt64 = 1 << 11
 
+  // The shared tables: level 1, the level-2 table of the cell's GiB, a pool of level-3 tables.
+  nonisolated(unsafe) static var l1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var l2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var l2Base: UInt64 = 0
-  /// The pool of level-3 tables (in `.pagetables`): next free table and the end.
+  nonisolated(unsafe) static var cellGiB = 0
+  static let poolTables = 12
   nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var wild = Region.empty
   nonisolated(unsafe) static var ready = false
 
-  // EL0 views: for each fiber, the runs of level-3 entries its partition opens (first entry, page
-  // count; a region crossing a 2 MiB boundary takes one run per block), kept in a direct-mapped
-  // cache of `viewCount` entries (fiber index mod viewCount) in the last page of `.pagetables`,
-  // valid while Partition.changes is unchanged, so a switch between fibers whose partitions did not
-  // change reads its runs instead of scanning the partition. Entry layout, in words: fiber + 1
-  // (0: empty), Partition.changes, run count, unused, then `maxRuns` (entry, pages) pairs.
-  static let maxRuns = 24
+  // EL0 views (docs/decisions/K6-el0-npls.md): `viewCount` sets of tables, one per fiber index mod
+  // viewCount, each a copy of the shared level 1 and level 2 plus up to `viewBlocks` private level-3
+  // tables for the Wild blocks that hold the fiber's partition pages, which are open to EL0 there
+  // and only there. View e runs under ASID e + 1 (the shared tables under ASID 0); Wild entries are
+  // nG, everything else global, so a switch between views is one TTBR0_EL1 write and no TLB
+  // maintenance. A view stays valid while its fiber and Partition.changes are unchanged; otherwise
+  // it is rebuilt (its old runs closed, the partition's runs opened, `tlbi aside1`) with the
+  // shared tables loaded, never while it is live. Metadata of view e, `metaWords` words: fiber + 1
+  // (0: empty), Partition.changes, run count, private tables in use, the TTBR0_EL1 value, 3 unused,
+  // then `maxRuns` (entry address, page count) pairs.
   static let viewCount = 8
-  static let viewWords = 4 + 2 * 24
-  nonisolated(unsafe) static var views: UnsafeMutablePointer<UInt> = UnsafeMutablePointer(bitPattern: 0x10)!
-  /// The view whose pages are open now (nil: none).
-  nonisolated(unsafe) static var applied: UnsafeMutablePointer<UInt>? = nil
+  static let viewBlocks = 4
+  static let maxRuns = 24
+  static let metaWords = 8 + 2 * 24
+  static let viewPages = 2 + 4
+  nonisolated(unsafe) static var meta: UnsafeMutablePointer<UInt> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var viewTables: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var appliedFiber: Int32 = -2
   nonisolated(unsafe) static var appliedChanges: UInt64 = 0
   nonisolated(unsafe) static var sealed = false
-  nonisolated(unsafe) public private(set) static var resyncs: UInt64 = 0
-  nonisolated(unsafe) public private(set) static var splits: UInt64 = 0
+  nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
-  /// Builds the tables for `plan` and turns the MMU, data and instruction caches on. Returns the
+  /// Turns the MMU and caches on first thing, before the device tree is read, with a level-1 table
+  /// of 1 GiB blocks (the last page of `.pagetables`): [0, 1 GiB) Device, [1, 4 GiB) Normal, EL1
+  /// only, executable in the image's GiB. From here on every access is to Normal memory (or aligned
+  /// MMIO), so the Swift code is built without -mstrict-align (build-image). `enable` moves to the
+  /// real tables once the memory plan is known.
+  static func early() {
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() - 4096)!
+    let imageGiB = Int(rumpk_image_start() / UInt(gib))
+    for i in 0..<512 {
+      let base = UInt64(i) * gib
+      if i == 0 {
+        t[i] = base | block | attrDevice | accessFlag | neverExecute
+      } else if i < 4 {
+        t[i] = base | block | normal | uxn | (i == imageGiB ? 0 : pxn)
+      } else {
+        t[i] = 0
+      }
+    }
+    _ = turnOn(t, 4)
+  }
+
+  /// Builds the tables for `plan` and moves to them (or turns the MMU, data and instruction caches
+  /// on, without `early`). Returns the
   /// end of the Normal range (exclusive). 2 MiB blocks wherever a block's attributes are uniform;
   /// a level-3 table only for the blocks where EL0 and EL1 differ inside the block (the image's
   /// boundaries, the end of the NPL heap). Wild blocks and the SysTable's block are split into
@@ -91,19 +122,24 @@ enum MMU {
   /// tables (or a cell outside one GiB) EL0 sees nothing of RAM and NPLs cannot run at EL0.
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
-    let l1 = UnsafeMutablePointer<UInt64>(bitPattern: tables)!
+    l1 = UnsafeMutablePointer<UInt64>(bitPattern: tables)!
     l2 = UnsafeMutablePointer<UInt64>(bitPattern: tables + 4096)!
     pool = UnsafeMutablePointer<UInt64>(bitPattern: tables + 8192)!
-    poolEnd = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() - 4096)!
-    views = UnsafeMutablePointer<UInt>(bitPattern: rumpk_page_tables_end() - 4096)!
-    for e in 0..<viewCount { views[e * viewWords] = 0 }
+    poolEnd = pool + poolTables * 512
+    meta = UnsafeMutablePointer<UInt>(bitPattern: UInt(bitPattern: poolEnd))!
+    viewTables = poolEnd + 512
+    guard UInt(bitPattern: viewTables + viewCount * viewPages * 512) <= rumpk_page_tables_end() - 4096 else {
+      Console.put("rumpk: .pagetables too small for the EL0 views; NPLs cannot run at EL0\n")
+      return turnOn(l1, 4)
+    }
+    for e in 0..<viewCount { meta[e * metaWords] = 0 }
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), 512)
-    let cellGiB = plan.image.base / gib
+    cellGiB = Int(plan.image.base / gib)
     for i in 0..<512 {
       let base = UInt64(i) * gib
       if i == 0 {
         l1[i] = base | block | attrDevice | accessFlag | neverExecute
-      } else if UInt64(i) == cellGiB {
+      } else if i == cellGiB {
         l1[i] = UInt64(UInt(bitPattern: l2)) | tableOrPage
       } else if UInt64(i) < gibs {
         l1[i] = base | block | normal | pxn | uxn
@@ -111,7 +147,7 @@ enum MMU {
         l1[i] = 0
       }
     }
-    let gibBase = cellGiB * gib
+    let gibBase = UInt64(cellGiB) * gib
     l2Base = gibBase
     wild = plan.wild
     for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
@@ -138,17 +174,34 @@ enum MMU {
           for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
           return turnOn(l1, gibs)
         }
-        let t = pool
+        var t = pool
         pool += 512
-        for n in 0..<512 {
-          let address = base + UInt64(n) * page
-          t[n] = address | tableOrPage | attributes(address, image, textEnd, rodataEnd, dataStart, sharedEnd)
-        }
         slot.pointee = UInt64(UInt(bitPattern: t)) | tableOrPage
+        // Segment by segment: the attributes are constant up to the next point.
+        var address = base
+        while address < end {
+          let bits = tableOrPage | attributes(address, image, textEnd, rodataEnd, dataStart, sharedEnd)
+          var next = end
+          func limit(_ p: UInt64) { if p > address && p < next { next = p } }
+          limit(image); limit(textEnd); limit(rodataEnd); limit(dataStart); limit(sharedEnd)
+          next = (next + page - 1) & ~(page - 1)
+          while address < next {
+            t.pointee = address | bits
+            t += 1
+            address += page
+          }
+        }
       } else {
         slot.pointee = base | block | attributes(base, image, textEnd, rodataEnd, dataStart, sharedEnd)
       }
       base = end
+    }
+    // Wild blocks are nG: their TLB entries belong to one ASID (a view, or 0 for the shared tables).
+    var w = wild.base & ~(twoMiB - 1)
+    while w < wild.end {
+      let slot = l2 + Int((w - gibBase) / twoMiB)
+      if slot.pointee & 3 == block { slot.pointee |= notGlobal }
+      w += twoMiB
     }
     ready = true
     return turnOn(l1, gibs)
@@ -182,73 +235,79 @@ enum MMU {
     write_tpidrro_el0(1)
   }
 
+  /// Loads the running fiber's view, rebuilding it first when it is stale (slow path, `rebuild`).
   static func resync() {
     guard ready else { return }
-    var full = false
-    if !sealed {
-      // The SysTable is written once, at boot; from the first EL0 entry on it is read-only for all.
-      let table = UInt64(SysTableLayout.address) & ~(page - 1)
-      if let pte = entry(table) { pte.pointee = pte.pointee & ~(el0 | readOnly | neverExecute) | userReadOnly }
-      sealed = true
-      full = true
-    }
-    // Close what the previous fiber had open: EL0 data and EL1-only data differ in AP[1] alone.
-    // Each changed entry is made visible (dsb) and its page's TLB entry dropped (tlbi) right away;
-    // a run longer than `targetedLimit` pages takes one full flush at the end instead.
-    if let v = applied { full = patch(v, set: false) || full }
     let me = UserMode.currentIndex
     let changes = Partition.changes
-    let v = views + Int(UInt32(bitPattern: me) % UInt32(viewCount)) * viewWords
-    if v[0] != UInt(bitPattern: Int(me) + 1) || v[1] != UInt(changes) {
-      collectRuns(into: v)
-      v[0] = UInt(bitPattern: Int(me) + 1)
-      v[1] = UInt(changes)
+    let e = Int(UInt32(bitPattern: me) % UInt32(viewCount))
+    let m = meta + e * metaWords
+    if m[0] != UInt(bitPattern: Int(me) + 1) || m[1] != UInt(changes) {
+      rebuild(e, m, me)
+      m[1] = UInt(changes)
     }
-    full = patch(v, set: true) || full
-    applied = v
+    rumpk_set_ttbr0(UInt64(m[4]))
     appliedFiber = me
     appliedChanges = changes
-    resyncs &+= 1
-    if full { rumpk_tlb_flush() } else { rumpk_tlbi_done() }
   }
 
-  /// Above this many pages in one run, one full flush is cheaper than page-by-page invalidation.
-  static let targetedLimit: UInt = 16
-
-  /// Opens (`set`) or closes the pages of view `v` to EL0. Returns whether a full flush is needed.
-  @inline(__always)
-  static func patch(_ v: UnsafeMutablePointer<UInt>, set: Bool) -> Bool {
-    var full = false
-    let count = Int(v[2])
-    var r = v + 4
-    for _ in 0..<count {
-      let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
-      let n = Int(r[1])
-      if UInt(n) > targetedLimit {
-        for j in 0..<n { p[j] = set ? p[j] | el0 : p[j] & ~el0 }
-        full = true
-      } else {
-        for j in 0..<n {
-          let e = set ? p[j] | el0 : p[j] & ~el0
-          p[j] = e
-          rumpk_pte_sync()
-          rumpk_tlbi_page(e & pageAddress)
-        }
+  /// Makes view `e` (metadata `m`) show fiber `me`'s partition. Runs with the shared tables loaded.
+  static func rebuild(_ e: Int, _ m: UnsafeMutablePointer<UInt>, _ me: Int32) {
+    rumpk_set_ttbr0(UInt64(UInt(bitPattern: l1)))
+    if !sealed {
+      // The SysTable is written once, at boot; from the first EL0 entry on it is read-only for all.
+      // Done in the shared tables before any view copies them.
+      let table = UInt64(SysTableLayout.address) & ~(page - 1)
+      if let pte = entry(table) { pte.pointee = pte.pointee & ~(el0 | readOnly | neverExecute) | userReadOnly }
+      rumpk_tlb_flush()
+      sealed = true
+    }
+    let v1 = viewTables + e * viewPages * 512
+    if m[0] == UInt(bitPattern: Int(me) + 1) {
+      // Same fiber, its partition (or another's) changed: close its old runs, reopen from scratch.
+      var r = m + 8
+      for _ in 0..<Int(m[2]) {
+        let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
+        for j in 0..<Int(r[1]) { p[j] &= ~el0 }
+        r += 2
       }
+      if !collectRuns(e, m) { fresh(e, m, v1); _ = collectRuns(e, m) }
+    } else {
+      fresh(e, m, v1)
+      if !collectRuns(e, m) { Console.put("rumpk: an EL0 partition spans too many 2 MiB blocks\n") }
+      m[0] = UInt(bitPattern: Int(me) + 1)
+    }
+    var r = m + 8
+    for _ in 0..<Int(m[2]) {
+      let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
+      for j in 0..<Int(r[1]) { p[j] |= el0 | notGlobal }  // nG already, unless copied from a mixed block
       r += 2
     }
-    return full
+    rumpk_tlbi_asid(UInt64(e + 1))
+    rebuilds &+= 1
   }
 
-  /// Fills view `v` with the runs of the running fiber's partition: every region in Wild, page by
-  /// page (splitting 2 MiB blocks as needed). Read-only grants stay writable at EL0: AP cannot say
-  /// "EL1 read/write, EL0 read-only", and the kernel (drivers) must keep writing shared channel
-  /// pages while another fiber runs.
-  static func collectRuns(into v: UnsafeMutablePointer<UInt>) {
+  /// Resets view `e`'s tables to copies of the shared level 1 and level 2, no private tables.
+  static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt>, _ v1: UnsafeMutablePointer<UInt64>) {
+    let v2 = v1 + 512
+    for i in 0..<512 { v1[i] = l1[i]; v2[i] = l2[i] }
+    v1[cellGiB] = UInt64(UInt(bitPattern: v2)) | tableOrPage
+    m[2] = 0
+    m[3] = 0
+    m[4] = UInt(bitPattern: v1) | UInt(e + 1) << 48  // TTBR0_EL1: tables and ASID
+  }
+
+  /// Fills view `e`'s runs from the running fiber's partition: every region in Wild, page by page,
+  /// giving the view a private level-3 table for each block it touches. Read-only grants stay
+  /// writable at EL0: AP cannot say "EL1 read/write, EL0 read-only", and the kernel (drivers) must
+  /// keep writing shared channel pages while another fiber runs. False when the view ran out of
+  /// private tables or runs.
+  static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt>) -> Bool {
     var count = 0
-    defer { v[2] = UInt(count) }
-    guard let slots = UserMode.currentSlots else { return }
+    defer { m[2] = UInt(count) }
+    guard let slots = UserMode.currentSlots else { return true }
     let stride = UserMode.slotStride
+    let v2 = viewTables + e * viewPages * 512 + 512
     for i in 0..<Partition.capacity {
       let slot = slots + i * stride
       guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
@@ -257,15 +316,43 @@ enum MMU {
       guard size != 0, wild.contains(base, size) else { continue }
       let end = base + size
       var address = base & ~(page - 1)
-      while address < end, count < maxRuns, let p = entry(address) {
+      while address < end {
+        guard count < maxRuns, let p = viewEntry(address, v2, m) else { return false }
         let blockEnd = (address | (twoMiB - 1)) &+ 1
         let n = (min(end, blockEnd) &- address &+ page &- 1) / page
-        v[4 + 2 * count] = UInt(bitPattern: p)
-        v[5 + 2 * count] = UInt(n)
+        m[8 + 2 * count] = UInt(bitPattern: p)
+        m[9 + 2 * count] = UInt(n)
         count += 1
         address &+= n * page
       }
     }
+    return true
+  }
+
+  /// The level-3 entry for `address` in a view (level 2 at `v2`), giving the view a private copy
+  /// of the block's level-3 table first if it has none. Nil outside the cell's GiB or when the
+  /// view has no private table left.
+  static func viewEntry(_ address: UInt64, _ v2: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt>) -> UnsafeMutablePointer<UInt64>? {
+    let i = (address &- l2Base) / twoMiB
+    guard address >= l2Base, i < 512 else { return nil }
+    let own = v2 + 512
+    var d = v2[Int(i)]
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt(d & pageAddress))
+    if d & 3 != tableOrPage || t == nil || t! < own || t! >= own + viewBlocks * 512 {
+      guard Int(m[3]) < viewBlocks, d & 1 == 1 else { return nil }
+      let copy = own + Int(m[3]) * 512
+      m[3] += 1
+      if d & 3 == block {
+        let base = d & blockAddress
+        let attributes = d & ~(blockAddress | 3)
+        for n in 0..<512 { copy[n] = (base + UInt64(n) * page) | tableOrPage | attributes }
+      } else {
+        for n in 0..<512 { copy[n] = t![n] }
+      }
+      d = UInt64(UInt(bitPattern: copy)) | tableOrPage
+      v2[Int(i)] = d
+    }
+    return UnsafeMutablePointer<UInt64>(bitPattern: UInt(d & pageAddress))! + Int((address / page) & 511)
   }
 
   /// The level-3 entry for `address` in the cell's GiB, splitting its 2 MiB block into pages first
@@ -283,7 +370,6 @@ enum MMU {
       for n in 0..<512 { t[n] = (base + UInt64(n) * page) | tableOrPage | attributes }
       e = UInt64(UInt(bitPattern: t)) | tableOrPage
       rumpk_l2_replace(l2 + Int(i), e, base)
-      splits &+= 1
     }
     let table = UnsafeMutablePointer<UInt64>(bitPattern: UInt(e & pageAddress))!
     return table + Int((address / page) & 511)

@@ -25,13 +25,14 @@ RUMPK_SYSREG(sctlr_el1)
 RUMPK_SYSREG(tpidrro_el0)
 
 
-// Turns stage-1 translation and the caches on with the given MAIR, TCR and TTBR0 (EL1). Assumes
-// the tables are written (they are read by the walker from memory: caches are still off) and the
-// code calling this is identity-mapped. SCTLR: M, C, I on; A (alignment check) off.
+// Turns stage-1 translation and the caches on with the given MAIR, TCR and TTBR0 (EL1), or, with
+// the MMU already on, moves to new tables (same MAIR and TCR; the TLB is flushed after the TTBR0
+// write). Assumes the tables are written and the code calling this is identity-mapped in both.
+// SCTLR: M, C, I on; A (alignment check) off.
 static inline void rumpk_mmu_on(uint64_t mair, uint64_t tcr, uint64_t ttbr0) {
   __asm__ volatile(
       "dsb ish\n tlbi vmalle1\n dsb ish\n isb\n"
-      "msr mair_el1, %0\n msr tcr_el1, %1\n msr ttbr0_el1, %2\n isb\n"
+      "msr mair_el1, %0\n msr tcr_el1, %1\n msr ttbr0_el1, %2\n isb\n tlbi vmalle1\n dsb ish\n isb\n"
       "mrs x9, sctlr_el1\n orr x9, x9, #(1 << 0)\n orr x9, x9, #(1 << 2)\n orr x9, x9, #(1 << 12)\n"
       "bic x9, x9, #(1 << 1)\n msr sctlr_el1, x9\n isb\n ic iallu\n dsb ish\n isb"
       :: "r"(mair), "r"(tcr), "r"(ttbr0) : "x9", "memory");
@@ -114,11 +115,16 @@ static inline void rumpk_l2_replace(uint64_t *slot, uint64_t entry, uint64_t va)
   __asm__ volatile("str xzr, [%0]\n dsb ishst\n tlbi vaae1, %2\n dsb ish\n isb\n str %1, [%0]\n dsb ishst\n isb"
                    :: "r"(slot), "r"(entry), "r"(va >> 12) : "memory");
 }
-// Targeted invalidation after changing level-3 entries: rumpk_pte_sync() once after the stores,
-// rumpk_tlbi_page(va) per changed page, rumpk_tlbi_done() after the last.
-static inline void rumpk_pte_sync(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
-static inline void rumpk_tlbi_page(uint64_t va) { __asm__ volatile("tlbi vale1, %0" :: "r"(va >> 12) : "memory"); }
-static inline void rumpk_tlbi_done(void) { __asm__ volatile("dsb ish\n isb" ::: "memory"); }
+// Loads TTBR0_EL1 (table address | ASID << 48) and resynchronises. No TLB maintenance: entries of
+// other ASIDs stay and do not match (docs/decisions/K6-el0-npls.md).
+static inline void rumpk_set_ttbr0(uint64_t value) {
+  __asm__ volatile("msr ttbr0_el1, %0\n isb" :: "r"(value) : "memory");
+}
+// After rewriting the tables of an ASID that is not live: make the stores visible to the walker and
+// drop every TLB entry tagged with that ASID.
+static inline void rumpk_tlbi_asid(uint64_t asid) {
+  __asm__ volatile("dsb ishst\n tlbi aside1, %0\n dsb ish\n isb" :: "r"(asid << 48) : "memory");
+}
 
 // After changing live page-table entries: make the stores visible to the walker, drop every
 // stage-1 TLB entry of this CPU, and resynchronise.
