@@ -39,7 +39,7 @@ extension FDT {
   /// The property lookup from the first token after a BEGIN_NODE.
   func property(body: Int, _ name: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
     var offset = body
-    while let t = token(at: offset) {
+    while let t = try? decodeTokenInline(at: offset) {
       switch t.token {
       case .property(let nameOffset, let value):
         if propertyNameEquals(nameOffset, name) { return slice(structBlock, value) }

@@ -30,8 +30,14 @@ extension FDT {
   /// few loads per token instead of a byte loop over every name.
   /// Arithmetic: Int is 64 bits on every target and every offset and length here is below 2^32
   /// (they come from 32-bit fields or are bounded by the block), so sums cannot overflow and use &+.
-  @inline(__always)
   func decodeToken(at offset: Int) throws(FDTError) -> (token: FDTToken, next: Int) {
+    try decodeTokenInline(at: offset)
+  }
+
+  /// decodeToken inlined into the loops that run over the whole tree at boot (validateStructure,
+  /// walk, property lookups): a call per token there was about a third of discovery.
+  @inline(__always)
+  func decodeTokenInline(at offset: Int) throws(FDTError) -> (token: FDTToken, next: Int) {
     let s = structBlock
     let count = s.count
     guard offset >= 0, offset & 3 == 0 else { throw .badToken }

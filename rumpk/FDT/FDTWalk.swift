@@ -31,7 +31,7 @@ extension FDT {
     var cells = InlineArray<64, UInt32>(repeating: FDT.defaultCells)
     var offset = rootOffset
     var depth = 0
-    while let t = token(at: offset) {
+    while let t = try? decodeTokenInline(at: offset) {
       switch t.token {
       case .beginNode(let name):
         guard depth < FDT.maxDepth, depth < open.count else { return }
