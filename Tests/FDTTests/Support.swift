@@ -179,6 +179,24 @@ func exerciseEverything(_ fdt: FDT) {
     }
     return true
   }
+  // The one-walk API: every node, every accessor on the walk node, a path match on the way.
+  Array("/soc/uart".utf8).withUnsafeBytes { path in
+    var match = FDTPathMatch(path)
+    fdt.walk { n in
+      _ = n.name.count + n.depth + n.addressCells + n.sizeCells
+      _ = fdt.reg(n, index: 0)
+      _ = fdt.property(n, "compatible")
+      _ = fdt.isCompatible(n, "virtio,mmio")
+      _ = match?.visit(n)
+      return true
+    }
+  }
+  fdt.forEachNodeWithParent { _, _, _ in true }
+  if let c = fdt.chosen {
+    _ = fdt.stdoutPathValue(chosen: c)
+    _ = fdt.stdoutPath(chosen: c)
+    _ = fdt.bootargsContains("quiet", chosen: c)
+  }
   _ = fdt.stdoutPath
   _ = fdt.stdoutOptions
   _ = fdt.bootargsContains("quiet")

@@ -58,7 +58,7 @@ public struct FDT {
     let names = StringsCheck(stringsBlock)
     var hasChild: UInt64 = 0  // bit d-1: the open node at depth d has had a child
     while true {
-      let (token, next) = try decodeToken(at: offset)
+      let (token, next) = try decodeTokenInline(at: offset)
       switch token {
       case .nop:
         break

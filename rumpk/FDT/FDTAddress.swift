@@ -41,19 +41,18 @@ extension FDT {
     return reg(node, index: index, addressCells: c.addressCells, sizeCells: c.sizeCells)
   }
 
-  /// reg(_:index:) for a node whose parent is known (as forEachNodeWithParent reports it; nil for
-  /// the root): reads the parent's cell counts instead of walking the tree to find it.
-  public func reg(_ node: FDTNode, index: Int, parent: FDTNode?) -> (address: UInt64, size: UInt64)? {
-    guard let parent else { return reg(node, index: index, addressCells: 2, sizeCells: 1) }
-    return reg(node, index: index, addressCells: addressCells(parent), sizeCells: sizeCells(parent))
-  }
-
   public func reg(
     _ node: FDTNode, index: Int, addressCells: Int, sizeCells: Int
   ) -> (address: UInt64, size: UInt64)? {
-    guard index >= 0, let v = property(node, "reg"),
-      index < FDT.regCount(v, addressCells: addressCells, sizeCells: sizeCells)
-    else { return nil }
+    guard index >= 0, let v = property(node, "reg") else { return nil }
+    return FDT.reg(v, index: index, addressCells: addressCells, sizeCells: sizeCells)
+  }
+
+  /// Entry `index` of a reg value.
+  static func reg(
+    _ v: UnsafeRawBufferPointer, index: Int, addressCells: Int, sizeCells: Int
+  ) -> (address: UInt64, size: UInt64)? {
+    guard index >= 0, index < FDT.regCount(v, addressCells: addressCells, sizeCells: sizeCells) else { return nil }
     let entry = index * (addressCells + sizeCells) * 4
     guard let address = readCells(v, entry, cells: addressCells),
       let size = readCells(v, entry + addressCells * 4, cells: sizeCells)

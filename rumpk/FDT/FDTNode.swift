@@ -205,20 +205,6 @@ extension FDT {
       && bytesEqual(slice(name, 0..<component.count), component)
   }
 
-  /// The one component of an absolute path to a child of the root ("/pl011@9000000" gives
-  /// "pl011@9000000"); nil for anything else (the root, an alias, a deeper path), which node(path:)
-  /// resolves. A walk can then match the path with nameMatches at depth 1, as node(path:) would:
-  /// the first child of the root that matches.
-  public static func rootChildComponent(_ path: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-    let slash = UInt8(ascii: "/")
-    guard path.count > 1, path[0] == slash else { return nil }
-    var end = path.count
-    while end > 1 && path[end - 1] == slash { end -= 1 }  // trailing slashes, as lookup ignores them
-    let component = slice(path, 1..<end)
-    guard component.count > 0, component[0] != slash, indexOf(slash, in: component) == component.count else { return nil }
-    return component
-  }
-
   /// The node whose "phandle" (or legacy "linux,phandle") property is `phandle`.
   public func node(phandle: UInt32) -> FDTNode? {
     var found: FDTNode? = nil

@@ -32,8 +32,14 @@ extension FDT {
   /// The value of the node's first property called `name`. Compares names in place (no search for
   /// each name's NUL): the cheap per-property lookup every other accessor builds on.
   public func property(_ node: FDTNode, _ name: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-    guard var offset = bodyOffset(node) else { return nil }
-    while let t = token(at: offset) {
+    guard let offset = bodyOffset(node) else { return nil }
+    return property(body: offset, name)
+  }
+
+  /// The property lookup from the first token after a BEGIN_NODE.
+  func property(body: Int, _ name: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    var offset = body
+    while let t = try? decodeTokenInline(at: offset) {
       switch t.token {
       case .property(let nameOffset, let value):
         if propertyNameEquals(nameOffset, name) { return slice(structBlock, value) }

@@ -68,7 +68,7 @@ public enum Entropy {
     let input = s
     withUnsafeMutableBytes(of: &s) { raw in
       let x = raw.bindMemory(to: UInt32.self)
-      func qr(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
+      @inline(__always) func qr(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
         x[a] &+= x[b]; x[d] ^= x[a]; x[d] = x[d] << 16 | x[d] >> 16
         x[c] &+= x[d]; x[b] ^= x[c]; x[b] = x[b] << 12 | x[b] >> 20
         x[a] &+= x[b]; x[d] ^= x[a]; x[d] = x[d] << 8 | x[d] >> 24

@@ -44,29 +44,27 @@ struct Board {
       gicRedistributorsEnd = 0x0900_0000
       return false
     }
-    // One walk over the tree (forEachNodeWithParent) finds every node below; a lookup per path or
-    // compatible string was a walk of its own, and each reg a further two to find the parent
-    // (0.9 M instructions on QEMU virt's tree).
-    // /chosen comes free with the validation; stdout-path is usually "/name", a child of the root
-    // that the walk matches on the way (anything else is resolved with node(path:) afterwards).
+    // One walk over the tree (FDT.walk) finds every node below; a lookup per path or compatible
+    // string was a walk of its own, and each reg a further two to find the parent (0.9 M
+    // instructions on QEMU virt's tree). /chosen comes with the validation; the walk resolves an
+    // absolute stdout-path on the way (an alias is resolved with node(path:) afterwards).
     let chosen = fdt.chosen
     let stdoutValue = chosen.flatMap { fdt.stdoutPathValue(chosen: $0) }
-    let stdoutComponent = stdoutValue.flatMap { FDT.rootChildComponent($0) }
+    var stdoutMatch = stdoutValue.flatMap { FDTPathMatch($0) }  // nil for an alias
     var stdout: FDTNode? = nil, stdoutReg: (address: UInt64, size: UInt64)? = nil
     var psciNode: FDTNode? = nil, memoryDone = false
     var pl011Reg: (address: UInt64, size: UInt64)? = nil, pl011Done = false
     var gicDone = false, timerDone = false
-    fdt.forEachNodeWithParent { n, parent, depth in
-      if depth == 1 {  // node(path: "/psci") etc.: the first child of the root with that name
-        let name = fdt.name(of: n)
-        if stdout == nil, let stdoutComponent, FDT.nameMatches(name, component: stdoutComponent) {
-          stdout = n
-          stdoutReg = fdt.reg(n, index: 0, parent: parent)
-        }
-        if psciNode == nil && FDT.nameMatches(name, component: "psci") { psciNode = n }
-        if !memoryDone && FDT.nameMatches(name, component: "memory") {
+    fdt.walk { n in
+      if stdoutMatch?.visit(n) == true {
+        stdout = n.node
+        stdoutReg = fdt.reg(n, index: 0)
+      }
+      if n.depth == 1 {  // node(path: "/psci") etc.: the first child of the root with that name
+        if psciNode == nil && FDT.nameMatches(n.name, component: "psci") { psciNode = n.node }
+        if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
           memoryDone = true
-          if let reg = fdt.reg(n, index: 0, parent: parent) {
+          if let reg = fdt.reg(n, index: 0) {
             ramStart = reg.address
             ramEnd = reg.address &+ reg.size
           }
@@ -75,30 +73,30 @@ struct Board {
       guard let compatible = fdt.property(n, "compatible") else { return true }
       if !pl011Done && FDT.listContains(compatible, "arm,pl011") {
         pl011Done = true
-        pl011Reg = fdt.reg(n, index: 0, parent: parent)
+        pl011Reg = fdt.reg(n, index: 0)
       }
       if !gicDone && FDT.listContains(compatible, "arm,gic-v3") {
         gicDone = true
-        if let d = fdt.reg(n, index: 0, parent: parent), let r = fdt.reg(n, index: 1, parent: parent) {
+        if let d = fdt.reg(n, index: 0), let r = fdt.reg(n, index: 1) {
           gicDistributor = UInt(d.address)
           gicRedistributors = UInt(r.address)
           gicRedistributorsEnd = UInt(r.address &+ r.size)
-          gicRedistributorStride = UInt(fdt.u64(n, "redistributor-stride") ?? 0)
+          gicRedistributorStride = UInt(fdt.u64(n.node, "redistributor-stride") ?? 0)
         }
       }
       // interrupts = <type number flags> x4: secure, non-secure, virtual, hypervisor; type 1 = PPI.
       if !timerDone && FDT.listContains(compatible, "arm,armv8-timer") {
         timerDone = true
-        if fdt.cell(n, "interrupts", index: 6) == 1, let ppi = fdt.cell(n, "interrupts", index: 7), ppi < 16 {
+        if fdt.cell(n.node, "interrupts", index: 6) == 1, let ppi = fdt.cell(n.node, "interrupts", index: 7), ppi < 16 {
           timerINTID = 16 + ppi
         }
       }
-      // Stop once everything is found (/chosen came with the validation).
+      // Stop once everything is found.
       return !(pl011Done && gicDone && timerDone && memoryDone && psciNode != nil
-               && (stdout != nil || stdoutComponent == nil))
+               && (stdout != nil || stdoutMatch == nil))
     }
     // The console: the node /chosen stdout-path names, else the first PL011.
-    if stdout == nil, stdoutComponent == nil, let stdoutValue, let out = fdt.node(path: stdoutValue) {
+    if stdout == nil, stdoutMatch == nil, let stdoutValue, let out = fdt.node(path: stdoutValue) {
       stdout = out
       stdoutReg = fdt.reg(out, index: 0)
     }

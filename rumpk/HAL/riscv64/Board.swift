@@ -21,78 +21,82 @@ struct Board {
   nonisolated(unsafe) static var sstc = false
 
   /// Reads the device tree at `address`. On any error the fallbacks stay and boot goes on.
+  /// One walk over the tree (FDT.walk) finds everything: a lookup per path and two more walks per
+  /// reg to find the parent made discovery cost several whole-tree walks per fact.
   static func discover(address: UInt, hart: UInt) -> Bool {
     guard address != 0, let fdt = try? FDT.at(UnsafeRawPointer(bitPattern: address)!, maxSize: 1 << 20) else {
       return false
     }
-    if let out = fdt.stdoutPath, let reg = fdt.reg(out, index: 0) {
+    let chosen = fdt.chosen  // found by the validation walk
+    let stdoutValue = chosen.flatMap { fdt.stdoutPathValue(chosen: $0) }
+    var stdoutMatch = stdoutValue.flatMap { FDTPathMatch($0) }  // nil for an alias
+    var stdout: FDTNode? = nil, stdoutReg: (address: UInt64, size: UInt64)? = nil
+    var memoryDone = false
+    var cpus: FDTNode? = nil, cpu: FDTNode? = nil, intc: UInt32? = nil
+    var test: FDTNode? = nil, testReg: (address: UInt64, size: UInt64)? = nil
+    var plic: FDTNode? = nil, plicReg: (address: UInt64, size: UInt64)? = nil
+    fdt.walk { n in
+      if stdoutMatch?.visit(n) == true {
+        stdout = n.node
+        stdoutReg = fdt.reg(n, index: 0)
+      }
+      if n.depth == 1 {  // node(path: "/memory") etc.: the first child of the root with that name
+        if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
+          memoryDone = true
+          if let reg = fdt.reg(n, index: 0) {
+            ramStart = reg.address
+            ramEnd = reg.address &+ reg.size
+          }
+        }
+        if cpus == nil && FDT.nameMatches(n.name, component: "cpus") { cpus = n.node }
+      }
+      // The boot hart's /cpus child (reg = hart id), then its interrupt controller's phandle.
+      if cpu == nil, let cpus, n.parent == cpus, fdt.reg(n, index: 0)?.address == UInt64(hart),
+         fdt.stringEquals(n.node, "device_type", "cpu") {
+        cpu = n.node
+      }
+      guard let c = fdt.property(n, "compatible") else { return true }
+      if intc == nil, let cpu, n.parent == cpu, FDT.listContains(c, "riscv,cpu-intc") {
+        intc = fdt.u32(n.node, "phandle") ?? fdt.u32(n.node, "linux,phandle")
+      }
+      if test == nil && (FDT.listContains(c, "sifive,test1") || FDT.listContains(c, "sifive,test0")) {
+        test = n.node
+        testReg = fdt.reg(n, index: 0)
+      }
+      if plic == nil && (FDT.listContains(c, "riscv,plic0") || FDT.listContains(c, "sifive,plic-1.0.0")) {
+        plic = n.node
+        plicReg = fdt.reg(n, index: 0)
+      }
+      return true
+    }
+    if stdout == nil, stdoutMatch == nil, let stdoutValue, let out = fdt.node(path: stdoutValue) {
+      stdout = out
+      stdoutReg = fdt.reg(out, index: 0)
+    }
+    if let out = stdout, let reg = stdoutReg {
       uart = UART16550(base: UInt(reg.address), regShift: UInt(fdt.u32(out, "reg-shift") ?? 0))
     }
-    if let memory = fdt.node(path: "/memory"), let reg = fdt.reg(memory, index: 0) {
-      ramStart = reg.address
-      ramEnd = reg.address &+ reg.size
-    }
-    let cpus = fdt.node(path: "/cpus")
     if let cpus, let tb = fdt.u32(cpus, "timebase-frequency"), tb != 0 {
       timebase = UInt64(tb)
     }
-    // One walk over the tree for both devices found by compatible (a full walk of QEMU virt's tree
-    // costs some 80k instructions).
-    var test: FDTNode? = nil
-    var plic: FDTNode? = nil
-    fdt.forEachNode { n, _ in
-      guard let c = fdt.property(n, "compatible") else { return true }
-      if test == nil && (listContains(c, "sifive,test1") || listContains(c, "sifive,test0")) { test = n }
-      if plic == nil && (listContains(c, "riscv,plic0") || listContains(c, "sifive,plic-1.0.0")) { plic = n }
-      return test == nil || plic == nil
-    }
-    if let test, let reg = fdt.reg(test, index: 0) {
+    if let reg = testReg {
       testDevice = UInt(reg.address)
     }
-    if let chosen = fdt.node(path: "/chosen"), let seed = fdt.property(chosen, "rng-seed") {
+    if let chosen, let seed = fdt.property(chosen, "rng-seed") {
       rngSeed = seed
     }
-    if let cpus { discoverInterrupts(fdt, cpus: cpus, hart: UInt64(hart), plic: plic) }
+    if let cpu { discoverInterrupts(fdt, cpu: cpu, intc: intc, plic: plic, plicReg: plicReg) }
     return true
   }
 
-  /// True when the NUL-separated string list `list` (a compatible value) holds `name`.
-  static func listContains(_ list: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
-    let n = name.utf8CodeUnitCount
-    var start = 0
-    while start < list.count {
-      var end = start
-      while end < list.count && list[end] != 0 { end += 1 }
-      if end - start == n {
-        var k = 0
-        while k < n && list[start + k] == name.utf8Start[k] { k += 1 }
-        if k == n { return true }
-      }
-      start = end + 1
-    }
-    return false
-  }
-
-  /// The boot hart's /cpus node (reg = hart id), its Sstc support and its interrupt controller's
-  /// phandle; then the PLIC context whose interrupts-extended entry is (that phandle, 9 = S-mode
-  /// external). OpenSBI rewrites the M-mode entries to -1, which no search here matches.
-  static func discoverInterrupts(_ fdt: FDT, cpus: FDTNode, hart: UInt64, plic node: FDTNode?) {
-    var cpu: FDTNode? = nil
-    fdt.forEachChild(of: cpus) { n in
-      if fdt.reg(n, index: 0)?.address == hart, fdt.stringEquals(n, "device_type", "cpu") { cpu = n }
-      return cpu == nil
-    }
-    guard let cpu else { return }
+  /// The boot hart's Sstc support; then the PLIC context whose interrupts-extended entry is (the
+  /// hart's interrupt controller phandle, 9 = S-mode external). OpenSBI rewrites the M-mode entries
+  /// to -1, which no search here matches.
+  static func discoverInterrupts(_ fdt: FDT, cpu: FDTNode, intc: UInt32?, plic node: FDTNode?,
+                                 plicReg: (address: UInt64, size: UInt64)?) {
     sstc = fdt.stringListContains(cpu, "riscv,isa-extensions", "sstc")
     if !sstc, let isa = fdt.string(cpu, "riscv,isa") { sstc = isaHasExtension(isa, "sstc") }
-    var intc: UInt32? = nil
-    fdt.forEachChild(of: cpu) { n in
-      if let c = fdt.property(n, "compatible"), listContains(c, "riscv,cpu-intc") {
-        intc = fdt.u32(n, "phandle") ?? fdt.u32(n, "linux,phandle")
-      }
-      return intc == nil
-    }
-    guard let intc, let node, let reg = fdt.reg(node, index: 0),
+    guard let intc, let node, let reg = plicReg,
           let pairs = fdt.property(node, "interrupts-extended") else { return }
     // (phandle, irq) pairs of big-endian cells: a riscv,cpu-intc has #interrupt-cells = 1.
     func cell(_ i: Int) -> UInt32 {
