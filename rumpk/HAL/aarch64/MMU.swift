@@ -1,12 +1,12 @@
-// Stage-1 translation at EL1 and EL0: an identity map (4 KiB granule, 39-bit VA), turned on together
-// with the caches right after the device tree is read.
+// Stage-1 translation at EL1 and EL0: an identity map (4 KiB granule, 39-bit VA). `early` turns
+// the MMU and caches on first thing in rumpk_main with 1 GiB blocks; `enable` moves to the real
+// tables once the device tree is read:
 //   [0, 1 GiB)            Device-nGnRnE, never executable, EL1 only: every MMIO block of QEMU virt
 //                         (GIC, UART, RTC, virtio-mmio, PCIe windows) lies here.
 //   the GiB of the cell   a level-2 table of 2 MiB blocks, Normal write-back; a block stays a block
 //                         wherever its attributes are uniform, and becomes a level-3 table of 4 KiB
-//                         pages where EL0 and EL1 differ inside it: at boot the image's and the NPL
-//                         heap's boundaries, later (lazily, `entry`) the Wild blocks that hold a
-//                         partition page EL0 must see and the SysTable's block:
+//                         pages where EL0 and EL1 differ inside it (the image's and the NPL heap's
+//                         boundaries; the SysTable's block when it is sealed):
 //                           image text          EL0 and EL1 read + execute
 //                           rodata              EL0 and EL1 read
 //                           boot stack, tables  EL1 only
@@ -14,14 +14,13 @@
 //                           kernel heap
 //                           NPL data, bss, heap EL0 and EL1 read/write
 //                           SysTable page       EL1 only until the first EL0 entry, then read-only
-//                           Bridgehead, Wild    EL1 only, except the running EL0 fiber's partition
+//                           Bridgehead, Wild    EL1 only, nG in Wild
 //   other RAM GiBs        Normal, EL1 only, 1 GiB blocks (up to 4 GiB at least).
-// Per-fiber confinement is one shared table whose Wild pages follow the running fiber: before any
-// return to EL0, `enterUser` closes the pages it opened for the previous fiber and opens the current
-// fiber's partition (its user stack, mapped pages, grants, channels), then invalidates the TLB
-// entries of just those pages (a full flush above 16 pages). Nothing changes while the same fiber
-// keeps returning to EL0 with an unchanged partition (docs/decisions/K6-el0-npls.md).
-// Assumes: EL1, MMU off, IRQs masked, nothing cached yet.
+// Per-fiber confinement: EL0 views, one per fiber index mod 8 under its own ASID, each the shared
+// tables plus private level-3 copies of the Wild blocks where its fiber's partition (user stack,
+// mapped pages, grants, channels) is open to EL0. Before any return to EL0, `enterUser` loads the
+// running fiber's view (one TTBR0_EL1 write), rebuilding it only when that fiber or any partition
+// changed (docs/decisions/K6-el0-npls.md). Assumes: EL1, IRQs masked; `early` runs with the MMU off.
 
 import RumpkArch
 import RumpkABI
@@ -113,13 +112,13 @@ enum MMU {
     _ = turnOn(t, 4)
   }
 
-  /// Builds the tables for `plan` and moves to them (or turns the MMU, data and instruction caches
-  /// on, without `early`). Returns the
-  /// end of the Normal range (exclusive). 2 MiB blocks wherever a block's attributes are uniform;
-  /// a level-3 table only for the blocks where EL0 and EL1 differ inside the block (the image's
-  /// boundaries, the end of the NPL heap). Wild blocks and the SysTable's block are split into
-  /// pages later, when EL0 first needs a page of them (`run(for:)`). Without room for the level-3
-  /// tables (or a cell outside one GiB) EL0 sees nothing of RAM and NPLs cannot run at EL0.
+  /// Builds the shared tables for `plan` and moves to them (or turns the MMU, data and instruction
+  /// caches on, without `early`). Returns the end of the Normal range (exclusive). 2 MiB blocks
+  /// wherever a block's attributes are uniform; a level-3 table only for the blocks where EL0 and
+  /// EL1 differ inside the block (the image's boundaries, the end of the NPL heap). Wild blocks get
+  /// page tables only in the EL0 views (`viewEntry`), the SysTable's block when it is sealed
+  /// (`entry`). Without room for the level-3 tables (or a cell outside one GiB) EL0 sees nothing of
+  /// RAM and NPLs cannot run at EL0.
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     l1 = UnsafeMutablePointer<UInt64>(bitPattern: tables)!
@@ -130,7 +129,7 @@ enum MMU {
     viewTables = poolEnd + 512
     guard UInt(bitPattern: viewTables + viewCount * viewPages * 512) <= rumpk_page_tables_end() - 4096 else {
       Console.put("rumpk: .pagetables too small for the EL0 views; NPLs cannot run at EL0\n")
-      return turnOn(l1, 4)
+      return 4 * gib  // stays on the early map
     }
     for e in 0..<viewCount { meta[e * metaWords] = 0 }
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), 512)
@@ -355,7 +354,7 @@ enum MMU {
     return UnsafeMutablePointer<UInt64>(bitPattern: UInt(d & pageAddress))! + Int((address / page) & 511)
   }
 
-  /// The level-3 entry for `address` in the cell's GiB, splitting its 2 MiB block into pages first
+  /// The level-3 entry for `address` in the shared tables, splitting its 2 MiB block into pages first
   /// if it is still a block. Nil outside the GiB or when the table pool is empty.
   static func entry(_ address: UInt64) -> UnsafeMutablePointer<UInt64>? {
     let i = (address &- l2Base) / twoMiB
