@@ -85,6 +85,56 @@ rumpk_trap_entry:
 
 rumpk_trap_from_user:
     addi    sp, sp, -176
+    sd      gp, 152(sp)
+    csrr    gp, scause
+    addi    gp, gp, -8
+    bnez    gp, rumpk_trap_from_user_other
+    // ecall from U-mode: a syscall. The stubs (ecall.S) are called as C functions, so only what the
+    // psABI makes callee-saved must survive the call: sp, gp, tp, s0-s11 (rumpk_syscall keeps
+    // those) — plus ra, where the call returns. a0-a3 (arguments) and a7 (number) are still live:
+    // they go to rumpk_syscall in registers, nothing is copied to or from the frame. The syscall
+    // returns straight to ra (sepc = ra), which is what the stub's `ret` after the ecall would do.
+    sd      ra, 0(sp)
+    sd      tp, 160(sp)
+    csrrw   tp, sscratch, zero         // the user sp; sscratch = 0: the hart is in S-mode now
+    sd      tp, 144(sp)
+    load_view 0, t0, t1
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    mv      a4, a7
+    call    rumpk_syscall              // a0 = result; it may switch fibers and come back later
+    ld      ra, 0(sp)
+    csrw    sepc, ra
+    li      t0, 0x120                  // sstatus.SPP = U, SPIE = 0 (a fiber switch inside the
+    csrc    sstatus, t0                // handler may have left an S-mode trap's SPP behind)
+    addi    t0, sp, 176
+    csrw    sscratch, t0               // the kernel stack, empty again, for the next trap
+    load_view 1, t0, t1
+    ld      gp, 152(sp)
+    ld      tp, 160(sp)
+    ld      sp, 144(sp)
+    // The caller-saved registers hold kernel values (possibly another fiber's, after a switch):
+    // cleared, never restored (the caller expects them clobbered).
+    li      t0, 0
+    li      t1, 0
+    li      t2, 0
+    li      t3, 0
+    li      t4, 0
+    li      t5, 0
+    li      t6, 0
+    li      a1, 0
+    li      a2, 0
+    li      a3, 0
+    li      a4, 0
+    li      a5, 0
+    li      a6, 0
+    li      a7, 0
+    sret
+
+// Any other trap from U-mode (an interrupt, a fault): every register but s0-s11 into the frame.
+rumpk_trap_from_user_other:
     sd      ra, 0(sp)
     sd      t0, 8(sp)
     sd      t1, 16(sp)
@@ -107,19 +157,16 @@ rumpk_trap_from_user:
     sd      t1, 136(sp)
     csrrw   t0, sscratch, zero         // the user sp; sscratch = 0: the hart is in S-mode now
     sd      t0, 144(sp)
-    sd      gp, 152(sp)
     sd      tp, 160(sp)
     load_view 0, t0, t1
     .option push
     .option norelax
     la      gp, __global_pointer$
     .option pop
-    mv      tp, zero
     csrr    a0, scause
     mv      a1, sp
     call    rumpk_trap
     // Back to U-mode with this fiber's frame (sp points at it).
-rumpk_trap_return_user:
     ld      t0, 128(sp)
     csrw    sepc, t0
     ld      t1, 136(sp)
