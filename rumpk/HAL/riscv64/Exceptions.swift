@@ -1,8 +1,8 @@
 // Everything that enters the S-mode trap vector (trap.S). Interrupts (scause bit 63) go to the
 // two-phase interrupt entry, from S-mode (the idle wait) or from U-mode (an NPL was running: the
-// event waits for the scheduler, the NPL resumes). From U-mode (saved sstatus.SPP = 0), an ecall
-// (scause 8) is a syscall: the number is a7, arguments a0-a3, the result goes into the frame's a0,
-// sepc moves past the ecall. Any other exception from U-mode is a fault of the running NPL fiber,
+// event waits for the scheduler, the NPL resumes). An ecall from U-mode (scause 8) is a syscall and
+// never gets to rumpk_trap: the trap entry sends it straight to rumpk_syscall (number a7, arguments
+// a0-a3, result a0). Any other exception from U-mode (saved sstatus.SPP = 0) is a fault of the running NPL fiber,
 // which is reported and ends that fiber only (docs/decisions/K6-el0-npls.md). An exception in
 // S-mode is a kernel bug: report and stop the cell (code 71, as on aarch64). The one exception: an
 // illegal instruction while Interrupts probes a CSR is skipped and noted.

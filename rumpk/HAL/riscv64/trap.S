@@ -8,12 +8,20 @@
 // 18 u64, 144 bytes: ra, t0-t2, a0-a7, t3-t6, sepc, sstatus), calls rumpk_trap(scause, frame) and
 // returns with sret. The handler may change the saved sepc (frame[16]).
 //
-// From U-mode: the frame (22 u64, 176 bytes: the 18 above, then the user sp, gp, tp and a pad) goes
-// on the fiber's kernel stack, satp switches to the kernel view, rumpk_trap runs (a syscall: number
-// in a7 = frame[11], arguments a0-a3 = frame[4-7], result into frame[4]; it may switch fibers, which
-// leaves this frame waiting on this fiber's kernel stack), then the U-mode view is loaded again and
-// sret returns to U-mode. Callee-saved registers (s0-s11) are the Swift handler's to keep, and a
-// fiber switch inside it keeps them on the kernel stack (rumpk_context_switch).
+// From U-mode, an ecall (scause 8, checked here): a syscall, the fast path. The SysTable stubs are
+// called as C functions, so only ra, sp, gp and tp are kept (in the frame on the fiber's kernel
+// stack); satp switches to the kernel view and rumpk_syscall(a0, a1, a2, a3, number = a7) runs with
+// the caller's argument registers as they are (Exceptions.swift; it may switch fibers, which leaves
+// this frame waiting on this fiber's kernel stack). Then the U-mode view is loaded again, the
+// caller-saved registers are cleared (never restored: no kernel value reaches U-mode) and sret
+// returns to ra with the result in a0.
+//
+// From U-mode, anything else (an interrupt, a fault): the frame (22 u64, 176 bytes: the 18 above,
+// then the user sp, gp, tp and a pad) goes on the fiber's kernel stack, satp switches to the kernel
+// view, rumpk_trap(scause, frame) runs, then the U-mode view is loaded again and sret returns to
+// U-mode with every register restored. Callee-saved registers (s0-s11) are the Swift handler's to
+// keep on both paths, and a fiber switch inside it keeps them on the kernel stack
+// (rumpk_context_switch). Kernel code never uses tp (no TLS), so it keeps whatever U-mode left.
 //
 // All of this lives in .text.trap, on the image's first page, which is S-only executable in both
 // page-table views: S-mode can never execute a page with U = 1.
