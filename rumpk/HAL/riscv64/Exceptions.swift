@@ -1,8 +1,8 @@
 // Everything that enters the S-mode trap vector (trap.S). Interrupts (scause bit 63) go to the
 // two-phase interrupt entry, from S-mode (the idle wait) or from U-mode (an NPL was running: the
-// event waits for the scheduler, the NPL resumes). From U-mode (saved sstatus.SPP = 0), an ecall
-// (scause 8) is a syscall: the number is a7, arguments a0-a3, the result goes into the frame's a0,
-// sepc moves past the ecall. Any other exception from U-mode is a fault of the running NPL fiber,
+// event waits for the scheduler, the NPL resumes). An ecall from U-mode (scause 8) is a syscall and
+// never gets to rumpk_trap: the trap entry sends it straight to rumpk_syscall (number a7, arguments
+// a0-a3, result a0). Any other exception from U-mode (saved sstatus.SPP = 0) is a fault of the running NPL fiber,
 // which is reported and ends that fiber only (docs/decisions/K6-el0-npls.md). An exception in
 // S-mode is a kernel bug: report and stop the cell (code 71, as on aarch64). The one exception: an
 // illegal instruction while Interrupts probes a CSR is skipped and noted.
@@ -19,18 +19,7 @@ public func rumpkTrap(_ cause: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
     if fromUser { MMU.enterUser() }
     return
   }
-  if fromUser {
-    if cause == 8 {
-      let number = frame[11]
-      frame[16] &+= 4  // sepc: past the ecall
-      if number == 0x100 { UserMode.entryReturned() }  // rumpk_user_return: the entry function returned
-      let result = SyscallDispatch.dispatch(number, SyscallArgs(frame[4], frame[5], frame[6], frame[7]))
-      frame[4] = UInt64(bitPattern: result)
-      MMU.enterUser()
-      return
-    }
-    userFault(cause, frame)
-  }
+  if fromUser { userFault(cause, frame) }  // an ecall from U-mode never gets here: rumpk_syscall
   if cause == 2 && Interrupts.probing {
     Interrupts.probeFaulted = true
     frame[16] &+= 4  // sepc: past the 4-byte csrr
@@ -48,6 +37,21 @@ public func rumpkTrap(_ cause: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
   Console.hex(frame[0])
   Console.put("\n")
   Power.off(code: 71)
+}
+
+/// A syscall from U-mode (an ecall, scause 8), straight from the trap entry (trap.S) with the
+/// caller's argument registers a0-a3 and the number (a7) as the fifth argument; the result goes back
+/// in a0. No frame, no scause decode: the entry checked scause itself.
+@_cdecl("rumpk_syscall")
+public func rumpkSyscall(_ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ number: UInt64) -> Int64 {
+  if number >= 12 {
+    if number == 0x100 { UserMode.entryReturned() }  // rumpk_user_return: the entry function returned
+    MMU.enterUser()
+    return Errno.einval.rawValue
+  }
+  let result = SyscallDispatch.dispatchOutlined(number, SyscallArgs(a0, a1, a2, a3))
+  MMU.enterUser()
+  return result
 }
 
 /// A U-mode fiber faulted: misaligned, access and page faults (scause 0, 1, 4-7, 12, 13, 15) report

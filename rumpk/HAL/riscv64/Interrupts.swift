@@ -45,6 +45,7 @@ enum Interrupts {
     rumpk_irq_mask()
     write_sie(0)
     write_stvec(UInt64(rumpk_trap_vector()))  // direct mode: the vector is 4-byte aligned
+    Clock.setTimebase(Board.timebase)
     timer = pickTimer()
     arm(.max)
     external = PLIC.initialize()

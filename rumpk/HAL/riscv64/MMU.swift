@@ -208,15 +208,27 @@ enum MMU {
     }
     for i in 0..<openedCount { set(opened[i], kernelData) }
     openedCount = 0
-    UserMode.forEachCurrentRegion { base, size, _ in
-      // Read-only grants and channels stay writable in U-mode, as on aarch64 (the syscall layer
-      // enforces read-only). With a separate kernel view U read-only would be possible here, but an
-      // ION consumer writes its tail cursor in a channel it may have mapped without the write flag.
-      let r = Region(base: base, size: size)
-      guard openedCount < 12, wild.contains(base, size) else { return }
-      set(r, userData)
-      opened[openedCount] = r
-      openedCount += 1
+    // The running fiber's slots, read in place (a fiber switch between two U-mode fibers comes
+    // through here, so this loop is on the yield path).
+    if let slots = UserMode.currentSlots {
+      let stride = UserMode.slotStride
+      var slot = slots
+      let end = slots + Partition.capacity * stride
+      while slot < end {
+        defer { slot += stride }
+        guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
+        let base = slot.load(as: UInt64.self)
+        let size = slot.load(fromByteOffset: 8, as: UInt64.self)
+        // Read-only grants and channels stay writable in U-mode, as on aarch64 (the syscall layer
+        // enforces read-only). With a separate kernel view U read-only would be possible here, but
+        // an ION consumer writes its tail cursor in a channel it may have mapped without the write
+        // flag.
+        guard size != 0, openedCount < 12, wild.contains(base, size) else { continue }
+        let r = Region(base: base, size: size)
+        set(r, userData)
+        opened[openedCount] = r
+        openedCount += 1
+      }
     }
     appliedFiber = UserMode.currentIndex
     appliedChanges = Partition.changes
@@ -226,11 +238,16 @@ enum MMU {
 
   /// Sets the attributes of every page of `r` (inside the level-3 range) in the U-mode view.
   static func set(_ r: Region, _ attributes: UInt64) {
-    var address = r.base & ~(page - 1)
-    while address < r.end {
-      let n = (address &- l3Base) / page
-      if address >= l3Base && n < l3Pages { l3[Int(n)] = leaf(address, attributes) }
-      address += page
+    let lo = max(r.base & ~(page - 1), l3Base)
+    let hi = min(r.end, l3Base &+ l3Pages &* page)
+    guard lo < hi else { return }
+    var pte = l3 + Int((lo &- l3Base) / page)
+    let last = l3 + Int((hi &- l3Base &+ page &- 1) / page)
+    var entry = leaf(lo, attributes)
+    while pte < last {
+      pte.pointee = entry
+      pte += 1
+      entry &+= 1 << 10  // the next page's PPN
     }
   }
 }

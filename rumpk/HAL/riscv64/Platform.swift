@@ -15,7 +15,20 @@ public func platformConsoleRead(_ bytes: UnsafeMutablePointer<UInt8>?, _ capacit
 
 @_cdecl("rumpk_platform_time_ns")
 public func platformTimeNs() -> UInt64 {
-  Ticks.nanoseconds(read_time(), frequency: Board.timebase)
+  let scale = Clock.nsPerTick
+  if scale != 0 { return read_time() &* scale }  // one multiply (the `time` syscall's hot path)
+  return Ticks.nanoseconds(read_time(), frequency: Board.timebase)
+}
+
+enum Clock {
+  /// 1e9 / timebase when the timebase divides 1e9 (QEMU virt: 10 MHz, 100 ns a tick), else 0 and
+  /// platformTimeNs divides. Set once the timebase is known (Interrupts.initialize); the result is
+  /// the same either way.
+  nonisolated(unsafe) static var nsPerTick: UInt64 = 0
+
+  static func setTimebase(_ hz: UInt64) {
+    nsPerTick = hz != 0 && 1_000_000_000 % hz == 0 ? 1_000_000_000 / hz : 0
+  }
 }
 
 /// Tickless: the timer is armed for `deadline` only (Interrupts.idle). Without an SBI or Sstc

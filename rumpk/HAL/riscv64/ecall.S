@@ -1,7 +1,8 @@
 // The SysTable entry points for NPLs in U-mode (docs/decisions/K6-el0-npls.md): entry n is
 // `li a7, n; ecall; ret` in 16 bytes, called as a C function (arguments a0-a3, result a0; a7 is
-// caller-saved, so the stub may use it). The trap path (trap.S) reads n from a7 and calls
-// SyscallDispatch.dispatch. rumpk_user_return is where a U-mode fiber's entry function returns to:
+// caller-saved, so the stub may use it). The trap path (trap.S) passes n (a7) and a0-a3 to
+// rumpk_syscall and returns straight to ra, so the `ret` is not executed (it is what the return
+// does). rumpk_user_return is where a U-mode fiber's entry function returns to:
 // call 0x100 ends the fiber. Ordinary text: U-mode executes it.
     .section .text.rumpk_ecall, "ax"
     .option push

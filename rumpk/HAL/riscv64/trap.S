@@ -8,12 +8,20 @@
 // 18 u64, 144 bytes: ra, t0-t2, a0-a7, t3-t6, sepc, sstatus), calls rumpk_trap(scause, frame) and
 // returns with sret. The handler may change the saved sepc (frame[16]).
 //
-// From U-mode: the frame (22 u64, 176 bytes: the 18 above, then the user sp, gp, tp and a pad) goes
-// on the fiber's kernel stack, satp switches to the kernel view, rumpk_trap runs (a syscall: number
-// in a7 = frame[11], arguments a0-a3 = frame[4-7], result into frame[4]; it may switch fibers, which
-// leaves this frame waiting on this fiber's kernel stack), then the U-mode view is loaded again and
-// sret returns to U-mode. Callee-saved registers (s0-s11) are the Swift handler's to keep, and a
-// fiber switch inside it keeps them on the kernel stack (rumpk_context_switch).
+// From U-mode, an ecall (scause 8, checked here): a syscall, the fast path. The SysTable stubs are
+// called as C functions, so only ra, sp, gp and tp are kept (in the frame on the fiber's kernel
+// stack); satp switches to the kernel view and rumpk_syscall(a0, a1, a2, a3, number = a7) runs with
+// the caller's argument registers as they are (Exceptions.swift; it may switch fibers, which leaves
+// this frame waiting on this fiber's kernel stack). Then the U-mode view is loaded again, the
+// caller-saved registers are cleared (never restored: no kernel value reaches U-mode) and sret
+// returns to ra with the result in a0.
+//
+// From U-mode, anything else (an interrupt, a fault): the frame (22 u64, 176 bytes: the 18 above,
+// then the user sp, gp, tp and a pad) goes on the fiber's kernel stack, satp switches to the kernel
+// view, rumpk_trap(scause, frame) runs, then the U-mode view is loaded again and sret returns to
+// U-mode with every register restored. Callee-saved registers (s0-s11) are the Swift handler's to
+// keep on both paths, and a fiber switch inside it keeps them on the kernel stack
+// (rumpk_context_switch). Kernel code never uses tp (no TLS), so it keeps whatever U-mode left.
 //
 // All of this lives in .text.trap, on the image's first page, which is S-only executable in both
 // page-table views: S-mode can never execute a page with U = 1.
@@ -85,6 +93,56 @@ rumpk_trap_entry:
 
 rumpk_trap_from_user:
     addi    sp, sp, -176
+    sd      gp, 152(sp)
+    csrr    gp, scause
+    addi    gp, gp, -8
+    bnez    gp, rumpk_trap_from_user_other
+    // ecall from U-mode: a syscall. The stubs (ecall.S) are called as C functions, so only what the
+    // psABI makes callee-saved must survive the call: sp, gp, tp, s0-s11 (rumpk_syscall keeps
+    // those) — plus ra, where the call returns. a0-a3 (arguments) and a7 (number) are still live:
+    // they go to rumpk_syscall in registers, nothing is copied to or from the frame. The syscall
+    // returns straight to ra (sepc = ra), which is what the stub's `ret` after the ecall would do.
+    sd      ra, 0(sp)
+    sd      tp, 160(sp)
+    csrrw   tp, sscratch, zero         // the user sp; sscratch = 0: the hart is in S-mode now
+    sd      tp, 144(sp)
+    load_view 0, t0, t1
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    mv      a4, a7
+    call    rumpk_syscall              // a0 = result; it may switch fibers and come back later
+    ld      ra, 0(sp)
+    csrw    sepc, ra
+    li      t0, 0x120                  // sstatus.SPP = U, SPIE = 0 (a fiber switch inside the
+    csrc    sstatus, t0                // handler may have left an S-mode trap's SPP behind)
+    addi    t0, sp, 176
+    csrw    sscratch, t0               // the kernel stack, empty again, for the next trap
+    load_view 1, t0, t1
+    ld      gp, 152(sp)
+    ld      tp, 160(sp)
+    ld      sp, 144(sp)
+    // The caller-saved registers hold kernel values (possibly another fiber's, after a switch):
+    // cleared, never restored (the caller expects them clobbered).
+    li      t0, 0
+    li      t1, 0
+    li      t2, 0
+    li      t3, 0
+    li      t4, 0
+    li      t5, 0
+    li      t6, 0
+    li      a1, 0
+    li      a2, 0
+    li      a3, 0
+    li      a4, 0
+    li      a5, 0
+    li      a6, 0
+    li      a7, 0
+    sret
+
+// Any other trap from U-mode (an interrupt, a fault): every register but s0-s11 into the frame.
+rumpk_trap_from_user_other:
     sd      ra, 0(sp)
     sd      t0, 8(sp)
     sd      t1, 16(sp)
@@ -107,19 +165,16 @@ rumpk_trap_from_user:
     sd      t1, 136(sp)
     csrrw   t0, sscratch, zero         // the user sp; sscratch = 0: the hart is in S-mode now
     sd      t0, 144(sp)
-    sd      gp, 152(sp)
     sd      tp, 160(sp)
     load_view 0, t0, t1
     .option push
     .option norelax
     la      gp, __global_pointer$
     .option pop
-    mv      tp, zero
     csrr    a0, scause
     mv      a1, sp
     call    rumpk_trap
     // Back to U-mode with this fiber's frame (sp points at it).
-rumpk_trap_return_user:
     ld      t0, 128(sp)
     csrw    sepc, t0
     ld      t1, 136(sp)

@@ -44,6 +44,50 @@ public enum SyscallDispatch {
     }
   }
 
+  /// `dispatch` with every handler behind a real call instead of inlined into the caller, for a
+  /// trap entry that should not pay the largest handler's register saves on every call (riscv64:
+  /// `rumpk_syscall`, docs/decisions/K6-el0-npls.md). Same checks, same results.
+  @inline(__always)
+  public static func dispatchOutlined(_ number: UInt64, _ args: SyscallArgs) -> Int64 {
+    guard number < 12 else { return Errno.einval.rawValue }
+    let me = Scheduler.current
+    if me >= 0 {
+      let need = requiredPromiseBits(number)
+      if need != 0 && Fibers.table[Int(me)].promises.rawValue & need == 0 {
+        violation(Int(me), Int(number))
+      }
+    }
+    switch number {
+    case 0: return Outlined.pledge(args)
+    case 1: return Outlined.unveil(args)
+    case 2: return Outlined.read(args)
+    case 3: return Outlined.write(args)
+    case 4: return Outlined.map(args)
+    case 5: return Outlined.unmap(args)
+    case 6: return Outlined.spawn(args)
+    case 7: return Outlined.kill(args)
+    case 8: return Outlined.yield(args)
+    case 9: return Outlined.time(args)
+    case 10: return Outlined.random(args)
+    default: return Outlined.halt(args)
+    }
+  }
+
+  enum Outlined {
+    @inline(never) static func pledge(_ a: SyscallArgs) -> Int64 { sysPledge(a) }
+    @inline(never) static func unveil(_ a: SyscallArgs) -> Int64 { sysUnveil(a) }
+    @inline(never) static func read(_ a: SyscallArgs) -> Int64 { sysRead(a) }
+    @inline(never) static func write(_ a: SyscallArgs) -> Int64 { sysWrite(a) }
+    @inline(never) static func map(_ a: SyscallArgs) -> Int64 { sysMap(a) }
+    @inline(never) static func unmap(_ a: SyscallArgs) -> Int64 { sysUnmap(a) }
+    @inline(never) static func spawn(_ a: SyscallArgs) -> Int64 { sysSpawn(a) }
+    @inline(never) static func kill(_ a: SyscallArgs) -> Int64 { sysKill(a) }
+    @inline(never) static func yield(_ a: SyscallArgs) -> Int64 { sysYield(a) }
+    @inline(never) static func time(_ a: SyscallArgs) -> Int64 { sysTime(a) }
+    @inline(never) static func random(_ a: SyscallArgs) -> Int64 { sysRandom(a) }
+    @inline(never) static func halt(_ a: SyscallArgs) -> Int64 { sysHalt(a) }
+  }
+
   /// The promise bit call `number` needs (0: none), as `Syscall.requiredPromise` says; a switch
   /// the compiler turns into one table load (the pledge-matrix tests hold the two together).
   @inline(__always)
