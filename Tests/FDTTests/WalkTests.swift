@@ -25,6 +25,8 @@ final class WalkTests: XCTestCase {
       }
       XCTAssertEqual(fdt.property(n, "compatible").map { Array($0) }, fdt.property(n.node, "compatible").map { Array($0) },
                      file: file, line: line)
+      XCTAssertEqual(n.compatible.map { Array($0) }, fdt.property(n.node, "compatible").map { Array($0) },
+                     file: file, line: line)
       XCTAssertEqual(fdt.isCompatible(n, "ns16550a"), fdt.isCompatible(n.node, "ns16550a"), file: file, line: line)
       return true
     }
@@ -85,6 +87,9 @@ final class WalkTests: XCTestCase {
     b.prop("#size-cells", [0, 0, 0, 0, 0])   // not 4 bytes: the default (1)
     b.begin("a@10")
     b.prop("reg", [0, 0, 0, 0x10, 0, 0, 0, 0x20])
+    b.prop("reg", [0, 0, 0, 0x30, 0, 0, 0, 0x40])  // a duplicate: the first counts, as property() finds it
+    b.prop("compatible", Array("first".utf8) + [0])
+    b.prop("compatible", Array("second".utf8) + [0])
     b.prop("#address-cells", [0xFF, 0xFF, 0xFF, 0xFF])  // clamped to 255 in the walk: reg refuses it
     b.begin("b")
     b.prop("reg", [0, 0, 0, 1])

@@ -19,39 +19,72 @@ public struct FDTWalkNode {
   public let sizeCells: Int
   /// Offset of the first token after the node's BEGIN_NODE: property lookups start here.
   let body: Int
+  /// The node's first "compatible" and "reg" values, read by the walk on its way (nil: absent).
+  public internal(set) var compatible: UnsafeRawBufferPointer? = nil
+  var regValue: UnsafeRawBufferPointer? = nil
 }
 
 extension FDT {
   /// Calls `body` for every node in depth-first blob order until it returns false. One walk; the
   /// open nodes and their cell counts are kept on a stack of FDT.maxDepth entries (no allocation).
-  /// A node nested deeper than that (only in a blob changed after validation) ends the walk.
+  /// A node is reported once its properties have been read (at its first child or its end), with
+  /// its "compatible" and "reg" values, so the common lookups need no second pass over them.
+  /// A node nested deeper than FDT.maxDepth (only in a blob changed after validation) ends the walk.
   public func walk(_ body: (FDTWalkNode) -> Bool) {
     // Per open node: its offset, and its cell counts packed as address | size << 8 | seen bits.
     var open = InlineArray<64, Int>(repeating: 0)
     var cells = InlineArray<64, UInt32>(repeating: FDT.defaultCells)
+    var pending: FDTWalkNode? = nil  // the node whose properties are being read
+    var compatible: UnsafeRawBufferPointer? = nil, reg: UnsafeRawBufferPointer? = nil  // its values
     var offset = rootOffset
     var depth = 0
     while let t = try? decodeTokenInline(at: offset) {
+      // Any token but a property or NOP ends the pending node's properties: report it (one call
+      // site, so the body is inlined once).
+      if var n = pending {
+        switch t.token {
+        case .property, .nop: break
+        case .beginNode, .endNode, .end:
+          pending = nil
+          n.compatible = compatible
+          n.regValue = reg
+          if !body(n) { return }
+        }
+      }
       switch t.token {
       case .beginNode(let name):
         guard depth < FDT.maxDepth, depth < open.count else { return }
         let c = depth > 0 ? cells[depth - 1] : FDT.defaultCells
-        let n = FDTWalkNode(
+        pending = FDTWalkNode(
           node: FDTNode(offset: offset), parent: depth > 0 ? FDTNode(offset: open[depth - 1]) : nil, depth: depth,
           name: slice(structBlock, name), addressCells: Int(c & 0xFF), sizeCells: Int(c >> 8 & 0xFF), body: t.next)
-        if !body(n) { return }
+        compatible = nil
+        reg = nil
         open[depth] = offset
         cells[depth] = FDT.defaultCells
         depth += 1
       case .property(let nameOffset, let value):
-        // Only names that start with '#' can be a cell count (decodeToken checked nameOffset).
-        guard depth > 0, stringsBlock[nameOffset] == UInt8(ascii: "#") else { break }
-        let d = depth - 1
-        let v = value.count == 4 ? min(loadBE32(structBlock, value.lowerBound), 255) : nil
-        if cells[d] & FDT.addressSeen == 0, withBytes("#address-cells", { propertyNameEquals(nameOffset, $0) }) {
-          cells[d] = cells[d] & ~0xFF | (v ?? 2) | FDT.addressSeen
-        } else if cells[d] & FDT.sizeSeen == 0, withBytes("#size-cells", { propertyNameEquals(nameOffset, $0) }) {
-          cells[d] = cells[d] & ~0xFF00 | (v ?? 1) << 8 | FDT.sizeSeen
+        // Only three names matter here; their first bytes differ (decodeToken checked nameOffset).
+        guard depth > 0 else { break }
+        switch stringsBlock[nameOffset] {
+        case UInt8(ascii: "#"):
+          let d = depth - 1
+          let v = value.count == 4 ? min(loadBE32(structBlock, value.lowerBound), 255) : nil
+          if cells[d] & FDT.addressSeen == 0, withBytes("#address-cells", { propertyNameEquals(nameOffset, $0) }) {
+            cells[d] = cells[d] & ~0xFF | (v ?? 2) | FDT.addressSeen
+          } else if cells[d] & FDT.sizeSeen == 0, withBytes("#size-cells", { propertyNameEquals(nameOffset, $0) }) {
+            cells[d] = cells[d] & ~0xFF00 | (v ?? 1) << 8 | FDT.sizeSeen
+          }
+        case UInt8(ascii: "c"):
+          if pending != nil, compatible == nil, withBytes("compatible", { propertyNameEquals(nameOffset, $0) }) {
+            compatible = slice(structBlock, value)
+          }
+        case UInt8(ascii: "r"):
+          if pending != nil, reg == nil, withBytes("reg", { propertyNameEquals(nameOffset, $0) }) {
+            reg = slice(structBlock, value)
+          }
+        default:
+          break
         }
       case .endNode:
         depth -= 1
@@ -77,13 +110,13 @@ extension FDT {
 
   /// Entry `index` of `n`'s reg, decoded with the parent's cell counts the walk carried.
   public func reg(_ n: FDTWalkNode, index: Int) -> (address: UInt64, size: UInt64)? {
-    guard index >= 0, let v = property(n, "reg") else { return nil }
+    guard index >= 0, let v = n.regValue else { return nil }
     return FDT.reg(v, index: index, addressCells: n.addressCells, sizeCells: n.sizeCells)
   }
 
   /// True when `compat` is one of the strings of `n`'s "compatible".
   public func isCompatible(_ n: FDTWalkNode, _ compat: StaticString) -> Bool {
-    guard let list = property(n, "compatible") else { return false }
+    guard let list = n.compatible else { return false }
     return FDT.listContains(list, compat)
   }
 }

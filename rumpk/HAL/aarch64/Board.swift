@@ -70,7 +70,7 @@ struct Board {
           }
         }
       }
-      guard let compatible = fdt.property(n, "compatible") else { return true }
+      guard let compatible = n.compatible else { return true }
       if !pl011Done && FDT.listContains(compatible, "arm,pl011") {
         pl011Done = true
         pl011Reg = fdt.reg(n, index: 0)

@@ -55,7 +55,7 @@ struct Board {
          fdt.stringEquals(n.node, "device_type", "cpu") {
         cpu = n.node
       }
-      guard let c = fdt.property(n, "compatible") else { return true }
+      guard let c = n.compatible else { return true }
       if intc == nil, let cpu, n.parent == cpu, FDT.listContains(c, "riscv,cpu-intc") {
         intc = fdt.u32(n.node, "phandle") ?? fdt.u32(n.node, "linux,phandle")
       }
