@@ -51,13 +51,14 @@ final class FaultBootTests: XCTestCase {
   }
 
   /// The same guest in U-mode on riscv64: load and store page faults (scause 13, 15) at the address
-  /// touched (stval), the illegal instruction (scause 2) at its PC.
+  /// touched (stval), the illegal instruction (scause 2) at its PC, the store into kernel data a
+  /// store page fault.
   func testFaultingFibersEndAloneAndTheCellGoesOnInUMode() throws {
     let r = try run("fault", arch: "riscv64")
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     XCTAssertTrue(r.has("NPLs in U-mode"), r.stdout)
     let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
-    XCTAssertEqual(reports.count, 4, r.stdout)
+    XCTAssertEqual(reports.count, 5, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x10 (SCAUSE 0xD,") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x83000000 (SCAUSE 0xF,") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x8") && $0.contains("(SCAUSE 0xF,") && !$0.contains("0x83000000") }, r.stdout)
@@ -67,6 +68,14 @@ final class FaultBootTests: XCTestCase {
       let address = line[at.upperBound...].prefix { $0 != " " }
       return line.contains("SEPC \(address))")
     }, r.stdout)
+    // A store into the kernel's private data (.kdata, S-only in the U-mode view): a store page
+    // fault at exactly the address the child printed; the kernel's globals stay the kernel's.
+    let probe = lines(r).first { $0.hasPrefix("fault: child writes kernel data at 0x") }
+    XCTAssertNotNil(probe, r.stdout)
+    if let probe {
+      let address = probe.dropFirst("fault: child writes kernel data at 0x".count).uppercased()
+      XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(address) (SCAUSE 0xF,") }, r.stdout)
+    }
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)
     XCTAssertTrue(r.has("fault: still running"), r.stdout)

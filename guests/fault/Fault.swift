@@ -15,9 +15,9 @@ nonisolated(unsafe) var undefinedInstruction: UInt32 = 0
 
 typealias Entry = @convention(c) (UInt64) -> Void
 
-#if arch(arm64)
-/// Not a function: the first word of the kernel's private data (.kdata), which the aarch64 link
-/// script exports under this name for this test (the guest takes its address, never calls it).
+#if arch(arm64) || arch(riscv64)
+/// Not a function: the first word of the kernel's private data (.kdata), which the link scripts
+/// export under this name for this test (the guest takes its address, never calls it).
 @_extern(c, "rumpk_kernel_data_probe") func kernelDataProbe()
 #endif
 
@@ -45,11 +45,12 @@ public func writeOtherStack(_ arg: UInt64) {
   NPL.write("fault: child wrote another fiber's stack and lived (wrong)\n")
 }
 
-/// Writes a kernel global: kernel data is EL1-only (link.ld, MMU.swift), so this is a permission
-/// fault that ends this fiber, and the scheduler the kernel keeps there is untouched.
+/// Writes a kernel global: kernel data is EL1-only / S-only (link.ld, MMU.swift), so this is a
+/// permission fault (a store page fault on riscv64) that ends this fiber, and the scheduler the
+/// kernel keeps there is untouched.
 @_cdecl("fault_write_kernel_data")
 public func writeKernelData(_ arg: UInt64) {
-  #if arch(arm64)
+  #if arch(arm64) || arch(riscv64)
   let address = UInt64(UInt(bitPattern: unsafeBitCast(kernelDataProbe as @convention(c) () -> Void, to: UnsafeRawPointer.self)))
   NPL.write("fault: child writes kernel data at 0x")
   Digits.with(address, radix: 16) { NPL.write($0) }

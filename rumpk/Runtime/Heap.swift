@@ -3,11 +3,11 @@
 // address order, its state (the Arena header) at the start of the region itself, so the runtime has
 // no globals of its own. Single core, not reentrant: never called from interrupt context.
 //
-// aarch64 has two arenas (docs/decisions/K6-el0-npls.md): the NPL heap (the plan's heap region,
-// EL0-writable) and the kernel heap (`.kheap` in the image, EL1-only). The code is shared by both
-// sides, so every call picks its arena by who is running (`callerIsUser`). Both arena addresses
-// are link-time constants, so no data an NPL can write redirects the kernel's allocations.
-// riscv64 (NPLs in S-mode) has one arena.
+// There are two arenas (docs/decisions/K6-el0-npls.md): the NPL heap (the plan's heap region,
+// EL0 / U-mode writable) and the kernel heap (`.kheap` in the image, EL1 / S-mode only). The code
+// is shared by both sides, so every call picks its arena by who is running (`callerIsUser`). Both
+// arena addresses are link-time constants, so no data an NPL can write redirects the kernel's
+// allocations. Other targets (none today) would have the NPL arena only.
 
 import RumpkArch
 import RumpkPlatform
@@ -33,7 +33,7 @@ public enum Heap {
   @inline(__always)
   static var userArena: UnsafeMutablePointer<Arena>? { UnsafeMutablePointer(bitPattern: UInt(rumpk_heap_start())) }
 
-  #if arch(arm64)
+  #if arch(arm64) || arch(riscv64)
   @inline(__always)
   static var kernelArena: UnsafeMutablePointer<Arena>? { UnsafeMutablePointer(bitPattern: UInt(rumpk_kheap_start())) }
 
@@ -41,11 +41,22 @@ public enum Heap {
   @inline(__always)
   static var current: UnsafeMutablePointer<Arena>? { callerIsUser ? userArena : kernelArena }
 
+  #if arch(arm64)
   /// Whether the running code is NPL code at EL0: TPIDRRO_EL0 (EL0 can read it, only EL1 can
   /// write it) is 0 while the kernel runs (boot.S; every exception entry clears it, vectors.S) and
   /// 1 from the last step before an eret to EL0 (MMU.enterUser).
   @inline(__always)
   public static var callerIsUser: Bool { read_tpidrro_el0() != 0 }
+  #else
+  /// Whether the running code is NPL code in U-mode: the mode word (link.ld) reads 1 only through
+  /// the U-mode view, where its page is backed by another page, U read-only (MMU.swift); 0 in the
+  /// kernel view and with the MMU off (boot.S). S-mode runs Swift code only on the kernel view and
+  /// U-mode only on the U-mode view, so no register or memory U-mode can write changes the answer,
+  /// and the trap path keeps no state for it (riscv64 has no register U-mode can read but not
+  /// write, like TPIDRRO_EL0; tp would depend on every trap entry clearing it).
+  @inline(__always)
+  public static var callerIsUser: Bool { rumpk_read_mode_word() != 0 }
+  #endif
   #else
   @inline(__always)
   static var current: UnsafeMutablePointer<Arena>? { userArena }
@@ -65,10 +76,10 @@ public enum Heap {
     arena.pointee = Arena(freeList: block, regionStart: first, regionEnd: e, reserved: 0)
   }
 
-  /// Hands the NPL heap [start, end) (start must be `__heap_start`) and, on aarch64, formats the
-  /// kernel heap. Assumes both are unused RAM; called once before any allocation.
+  /// Hands the NPL heap [start, end) (start must be `__heap_start`) and formats the kernel heap.
+  /// Assumes both are unused RAM; called once before any allocation.
   public static func initialize(start: UInt, end: UInt) {
-    #if arch(arm64)
+    #if arch(arm64) || arch(riscv64)
     format(start: UInt(rumpk_kheap_start()), end: UInt(rumpk_kheap_end()))
     #endif
     format(start: start, end: end)

@@ -1,7 +1,8 @@
 // The remaining symbols the embedded stdlib may reference: console output for print(), entropy for
-// hashing seeds. Both sides call them: kernel code (EL1) gets the console and the kernel's CSPRNG
-// directly; NPL code at EL0 (aarch64; Heap.callerIsUser) goes through its own syscalls (write,
-// random), since the UART and the CSPRNG state are the kernel's (docs/decisions/K6-el0-npls.md).
+// hashing seeds. Both sides call them: kernel code (EL1 / S-mode) gets the console and the kernel's
+// CSPRNG directly; NPL code at EL0 / in U-mode (Heap.callerIsUser) goes through its own syscalls
+// (write, random), since the UART and the CSPRNG state are the kernel's
+// (docs/decisions/K6-el0-npls.md).
 
 import RumpkABI
 import RumpkKernel

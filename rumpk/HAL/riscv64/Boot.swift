@@ -12,11 +12,14 @@ import RumpkPlatform
 @_cdecl("rumpk_main")
 public func rumpkMain(_ dtb: UInt, _ hart: UInt, _ enteredIn: UInt) -> Never {
   let found = Board.discover(address: dtb, hart: hart)
-  let plan = CellMemoryPlan.make(
+  var plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
     dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
   let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
   Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
+  // What NPLs may pass to syscalls read-only: text and rodata, not the kernel's data that follows
+  // (docs/decisions/K6-el0-npls.md); their own data, bss and heap are in writableShared.
+  plan.image = Region(base: plan.image.base, size: UInt64(rumpk_stack_bottom()) - plan.image.base)
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
   if MMU.ready {

@@ -16,7 +16,9 @@
 //     rest of image text     U read + execute
 //     rodata                 U read
 //     boot stack, tables     S-only read/write (the satp words the trap path reads live here)
-//     data, bss, heap        U read/write (the NPL code shares them with the kernel)
+//     mode word page         U read-only, backed by __mode_user_page (reads 1; link.ld)
+//     kdata, kbss, kheap     S-only read/write: the kernel's own globals and heap
+//     data, bss, heap        U read/write (the NPL side's globals and heap, npl.o; build-image)
 //     SysTable page          S-only until the first U-mode entry, then U read-only
 //     Bridgehead, Wild       S-only read/write (kernel stacks: the trap frame is written here),
 //                            except the running U-mode fiber's partition: U read/write
@@ -141,7 +143,12 @@ enum MMU {
       kernelL2[Int((first - gibBase) / twoMiB + b)] = pointer(to: kernelL3 + Int(b * 512))
     }
 
-    // U-mode view.
+    // U-mode view. The mode word's page shows __mode_user_page, whose word is 1 (Runtime/Heap.swift:
+    // NPL code allocates from the NPL heap and prints through syscalls); the kernel view keeps the
+    // word's own page, 0 since boot.S.
+    let modePage = UInt64(rumpk_mode_word_address())
+    let modeUserPage = UInt64(rumpk_mode_user_page())
+    UnsafeMutablePointer<UInt64>(bitPattern: UInt(modeUserPage))!.pointee = 1
     wild = plan.wild
     l3 = table(4 + Int(kernelCount))
     l3Base = first
@@ -159,10 +166,11 @@ enum MMU {
       } else if address >= dataStart && address < plan.writableShared.end {
         attributes = userData
       } else {
-        attributes = kernelData
+        attributes = kernelData  // kdata, kbss, kheap among others
       }
       l3[Int(n)] = leaf(address, attributes)
     }
+    l3[Int((modePage - first) / page)] = leaf(modeUserPage, userReadOnly)
     for b in 0..<count {
       userL2[Int((first - gibBase) / twoMiB + b)] = pointer(to: l3 + Int(b * 512))
     }

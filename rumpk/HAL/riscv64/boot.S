@@ -4,7 +4,8 @@
 //   _start_m    (+8) M-mode, with no firmware (QEMU -bios none: the reset trampoline rumpkctl loads at
 //                    0x80000000 jumps here, mshim.S): a0 = hart id, a1 = DTB; the shim sets up
 //                    delegation, PMP, counters and Sstc, then enters the S-mode path below.
-// Guarantees: rumpk_main runs in S-mode on the boot stack with .bss zeroed, a0 = DTB, a1 = hart id,
+// Guarantees: rumpk_main runs in S-mode on the boot stack with .kbss and .bss zeroed, the mode word
+// 0 (link.ld: kernel code runs, Runtime/Heap.swift), tp = 0, a0 = DTB, a1 = hart id,
 // a2 = the mode the image was entered in (1 = S, 3 = M), sscratch = 0 (the trap path's "in S-mode",
 // trap.S) and stvec on the trap vector. Other harts park (SMP arrives with per-core schedulers).
     .section .text.boot, "ax"
@@ -36,7 +37,16 @@ rumpk_s_entry:
     csrw    sscratch, zero
     la      t0, rumpk_trap_entry
     csrw    stvec, t0
-    la      t0, __bss_start
+    mv      tp, zero                   // firmware may leave its own value here
+    la      t0, rumpk_mode_word
+    sd      zero, 0(t0)
+    la      t0, __kbss_start           // kernel bss (S-only in the U-mode view), then the NPL bss
+    la      t1, __kbss_end
+4:  bgeu    t0, t1, 5f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       4b
+5:  la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f
     sd      zero, 0(t0)

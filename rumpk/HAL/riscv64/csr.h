@@ -59,6 +59,21 @@ extern char __stack_bottom[];
 static inline uintptr_t rumpk_stack_bottom(void) { return (uintptr_t)__stack_bottom; }
 extern char __user_text_start[];
 static inline uintptr_t rumpk_user_text_start(void) { return (uintptr_t)__user_text_start; }
+// Kernel-private data (link.ld, docs/decisions/K6-el0-npls.md): the kernel heap (.kheap) and the
+// first kernel data word, both S-only in the U-mode view.
+extern char __kheap_start[], __kheap_end[], __kdata_start[];
+static inline uintptr_t rumpk_kheap_start(void) { return (uintptr_t)__kheap_start; }
+static inline uintptr_t rumpk_kheap_end(void) { return (uintptr_t)__kheap_end; }
+static inline uintptr_t rumpk_kdata_start(void) { return (uintptr_t)__kdata_start; }
+// The mode word (link.ld): 0 in the kernel view and with the MMU off, 1 in the U-mode view, whose
+// entry for its page points at __mode_user_page (MMU.swift). Which view is loaded says who runs:
+// S-mode runs Swift code only on the kernel view, U-mode only on the U-mode view.
+// (Declared as a word array: as a char array the load would be split into bytes, no alignment known.)
+extern volatile uint64_t rumpk_mode_word[];
+extern char __mode_user_page[];
+static inline uint64_t rumpk_read_mode_word(void) { return rumpk_mode_word[0]; }
+static inline uintptr_t rumpk_mode_word_address(void) { return (uintptr_t)rumpk_mode_word; }
+static inline uintptr_t rumpk_mode_user_page(void) { return (uintptr_t)__mode_user_page; }
 
 // Sv39 (MMU.swift, docs/decisions/K6-el0-npls.md). The U-mode SysTable entry points (ecall.S):
 // entry n at rumpk_ecall_stubs + 16n.
