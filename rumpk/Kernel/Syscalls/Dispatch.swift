@@ -21,13 +21,7 @@ public enum SyscallDispatch {
   @inline(__always)
   public static func dispatch(_ number: UInt64, _ args: SyscallArgs) -> Int64 {
     guard number < 12 else { return Errno.einval.rawValue }
-    let me = Scheduler.current
-    if me >= 0 {
-      let need = requiredPromiseBits(number)
-      if need != 0 && Fibers.table[Int(me)].promises.rawValue & need == 0 {
-        violation(Int(me), Int(number))
-      }
-    }
+    checkPromise(number)
     switch number {
     case 0: return sysPledge(args)
     case 1: return sysUnveil(args)
@@ -50,13 +44,7 @@ public enum SyscallDispatch {
   @inline(__always)
   public static func dispatchOutlined(_ number: UInt64, _ args: SyscallArgs) -> Int64 {
     guard number < 12 else { return Errno.einval.rawValue }
-    let me = Scheduler.current
-    if me >= 0 {
-      let need = requiredPromiseBits(number)
-      if need != 0 && Fibers.table[Int(me)].promises.rawValue & need == 0 {
-        violation(Int(me), Int(number))
-      }
-    }
+    checkPromise(number)
     switch number {
     case 0: return Outlined.pledge(args)
     case 1: return Outlined.unveil(args)
@@ -70,6 +58,18 @@ public enum SyscallDispatch {
     case 9: return Outlined.time(args)
     case 10: return Outlined.random(args)
     default: return Outlined.halt(args)
+    }
+  }
+
+  /// The promise check, once per call: a call without its promise ends the calling fiber (never
+  /// returns to it). Assumes number < 12. Outside any fiber (early boot) there is nothing to check.
+  @inline(__always)
+  static func checkPromise(_ number: UInt64) {
+    let me = Scheduler.current
+    guard me >= 0 else { return }
+    let need = requiredPromiseBits(number)
+    if need != 0 && Fibers.table[Int(me)].promises.rawValue & need == 0 {
+      violation(Int(me), Int(number))
     }
   }
 
