@@ -52,6 +52,39 @@ final class SchedulerTests: XCTestCase {
     XCTAssertEqual(trace, [10, 20, 30, 11, 21, 31, 12, 22, 32])
   }
 
+  nonisolated(unsafe) static var victims: [FiberID] = []
+
+  func testKillingAReadyFiberKeepsTheOrderOfTheOthers() {
+    KernelHarness.boot()
+    // Fiber 1 kills fibers 3 and 5 (ready, in the middle and at the tail of the queue) and yields.
+    let worker: @convention(c) (UInt64) -> Void = { id in
+      trace.append(id * 10)
+      if id == 1 { for v in SchedulerTests.victims { Scheduler.kill(v.index, .killed) } }
+      _ = sys(.yield)
+      trace.append(id * 10 + 1)
+    }
+    SchedulerTests.victims = []
+    var ids: [FiberID] = []
+    for id in 1...5 { ids.append(spawnFiber(worker, UInt64(id), .matter)) }
+    SchedulerTests.victims = [ids[2], ids[4]]
+    _ = Scheduler.run()
+    XCTAssertEqual(trace, [10, 20, 40, 11, 21, 41])
+  }
+
+  func testRoundRobinSurvivesRingWrapAround() {
+    KernelHarness.boot()
+    // Far more yields than ring slots: the ring counters wrap many times over.
+    let worker: @convention(c) (UInt64) -> Void = { id in
+      for round in 0..<UInt64(2_000) {
+        if round % 500 == 0 { trace.append(id * 10_000 + round) }
+        _ = sys(.yield)
+      }
+    }
+    for id in 1...3 { _ = spawnFiber(worker, UInt64(id), .gravity) }
+    _ = Scheduler.run()
+    XCTAssertEqual(trace, [0, 500, 1000, 1500].flatMap { r in [1, 2, 3].map { UInt64($0) * 10_000 + UInt64(r) } })
+  }
+
   func testYieldDoesNotGiveTheCPUToALowerTier() {
     KernelHarness.boot()
     _ = spawnFiber({ _ in trace.append(100); _ = sys(.yield); trace.append(101) }, 0, .photon)

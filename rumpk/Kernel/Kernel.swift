@@ -56,7 +56,7 @@ public enum Kernel {
 
   /// Bridgehead bytes needed for `maxFibers` fibers and a Wild region of `wildBytes`.
   public static func bridgeheadBytes(maxFibers: Int, wildBytes: UInt64) -> UInt64 {
-    UInt64(maxFibers) * UInt64(MemoryLayout<Fiber>.stride + 4 + 8 + 64) + wildBytes / pageSize / 8 + 256 * 1024
+    UInt64(maxFibers) * UInt64(MemoryLayout<Fiber>.stride + 4 + 8 + 64 + 32) + wildBytes / pageSize / 8 + 256 * 1024
   }
 
   public static var fiberStateBytes: Int { MemoryLayout<Fiber>.stride }

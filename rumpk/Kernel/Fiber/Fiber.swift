@@ -43,9 +43,6 @@ struct Fiber {
   var argument: UInt64 = 0
   var stack = Region.empty        // kernel stack (the only stack when the NPL shares the kernel's privilege)
   var userStack = Region.empty    // user-mode stack of an NPL fiber on a platform with user mode, else empty
-  // Ready-queue links (doubly linked, by index; -1 = none).
-  var next: Int32 = -1
-  var prev: Int32 = -1
   // Deadline queue position (-1 = not sleeping) and wake time.
   var heapIndex: Int32 = -1
   var deadline: UInt64 = 0

@@ -28,10 +28,10 @@ public enum Scheduler {
     haltCode = 0
     switches = 0
     overrunReports = 0
-    ReadyQueues.reset()
+    guard ReadyQueues.initialize(capacity: max(Fibers.capacity, 1)) else { return false }
     let hz = max(rumpk_platform_ticks_per_second(), 1)
     for tier in Tier.allCases {
-      budgetTicks[Int(tier.rawValue)] = tier.budgetNanoseconds.map { $0 / 1000 * hz / 1_000_000 } ?? 0
+      budgetTicks[Int(tier.rawValue)] = tier.budgetNanoseconds.map { $0 / 1000 * hz / 1_000_000 } ?? .max
     }
     return true
   }
@@ -72,15 +72,14 @@ public enum Scheduler {
 
   /// The current fiber goes to the back of its tier's queue; the best ready fiber runs.
   /// A fiber alone at the top tier keeps the CPU without a switch.
+  @_optimize(speed)
   public static func yieldCurrent() {
     let me = Int(current)
     guard me >= 0 else { return }
     if Events.pending { Events.drain() }
     if DeadlineQueue.count > 0 { wakeExpired(now: rumpk_platform_time_ns()) }
-    let table = Fibers.table
-    guard let next = ReadyQueues.pop(atOrAbove: Int(table[me].tier.rawValue)) else { return }
-    table[me].state = .ready
-    ReadyQueues.push(me)
+    guard let next = ReadyQueues.rotate(me, tier: Int(Fibers.table[me].tier.rawValue)) else { return }
+    Fibers.table[me].state = .ready
     switchTo(next)
   }
 
@@ -181,28 +180,31 @@ public enum Scheduler {
   }
 
   /// Switches from the current context to `next` (-1: the kernel context), charging the outgoing
-  /// fiber's run time against its tier budget.
+  /// fiber's run time against its tier budget. Fiber entries are reached through one pointer each:
+  /// re-reading `Fibers.table` after every store would recompute the same address.
   @inline(__always)
   static func switchTo(_ next: Int) {
-    let me = current
+    let me = Int(current)
     let table = Fibers.table
-    let now = rumpk_platform_ticks()
-    if me >= 0 { charge(Int(me), now) }
+    let now = rumpk_switch_ticks()
     let from: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     if me >= 0 {
-      from = UnsafeMutableRawPointer(table + Int(me)).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+      let outgoing = table + me
+      charge(outgoing, me, now)
+      from = UnsafeMutableRawPointer(outgoing).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
     } else {
       from = kernelSP
     }
     let to: UnsafeMutableRawPointer?
     if next >= 0 {
-      table[next].state = .running
-      table[next].runStart = now
-      to = table[next].sp
+      let incoming = table + next
+      incoming.pointee.state = .running
+      incoming.pointee.runStart = now
+      to = incoming.pointee.sp
     } else {
       to = kernelSP.pointee
     }
-    current = Int32(next)
+    current = Int32(truncatingIfNeeded: next)
     switches &+= 1
     rumpk_context_switch(from, to)
     afterSwitch()
@@ -218,17 +220,16 @@ public enum Scheduler {
     }
   }
 
-  /// Assumes fiber `i` is the one leaving the CPU and has a stack (every fiber does).
+  /// Assumes `fiber` (index `i`) is leaving the CPU and has a stack (every fiber does); its canary
+  /// is checked and its run since `runStart` charged. A tier without a budget has budgetTicks = max.
   @inline(__always)
-  static func charge(_ i: Int, _ now: UInt64) {
-    let table = Fibers.table
-    if UnsafePointer<UInt64>(bitPattern: UInt(table[i].stack.base)).unsafelyUnwrapped.pointee != Fibers.stackCanary {
+  static func charge(_ fiber: UnsafeMutablePointer<Fiber>, _ i: Int, _ now: UInt64) {
+    if UnsafePointer<UInt64>(bitPattern: UInt(fiber.pointee.stack.base)).unsafelyUnwrapped.pointee != Fibers.stackCanary {
       stackOverflow(i)
     }
-    let budget = budgetTicks[unchecked: Int(table[i].tier.rawValue)]
-    let ran = now &- table[i].runStart
-    if ran > table[i].worstRunTicks { table[i].worstRunTicks = ran }
-    if budget != 0 && ran > budget { overrun(i, ran) }
+    let ran = now &- fiber.pointee.runStart
+    if ran > fiber.pointee.worstRunTicks { fiber.pointee.worstRunTicks = ran }
+    if ran > budgetTicks[unchecked: Int(fiber.pointee.tier.rawValue)] { overrun(i, ran) }
   }
 
   static func stackOverflow(_ i: Int) -> Never {

@@ -53,6 +53,22 @@ void rumpk_platform_irq_unmask(uint32_t handle);
 uint64_t rumpk_platform_ticks(void);
 uint64_t rumpk_platform_ticks_per_second(void);
 
+// rumpk_platform_ticks as the scheduler reads it at every switch: inline on bare metal (the counter
+// register itself), the platform's function where there is an OS underneath.
+static inline uint64_t rumpk_switch_ticks(void) {
+#if defined(__aarch64__) && !defined(__linux__)
+  uint64_t v;
+  __asm__ volatile("mrs %0, cntvct_el0" : "=r"(v));
+  return v;
+#elif defined(__riscv) && !defined(__linux__)
+  uint64_t v;
+  __asm__ volatile("rdtime %0" : "=r"(v));
+  return v;
+#else
+  return rumpk_platform_ticks();
+#endif
+}
+
 #include "rumpk_atomics.h"
 
 // The NPL entry point the cell image links in (guests/<name>); runs with `arg` = 0 on the boot fiber.
