@@ -14,8 +14,9 @@ struct QEMUInvocation {
   /// M-mode with a2 = its fw_dynamic_info, and two instructions loaded there (`ld t0, 16(a2)`: the
   /// image's entry; `jalr zero, 8(t0)`) enter the image's M-mode shim at _start + 8
   /// (rumpk/HAL/riscv64/mshim.S), which sets the machine up and drops to S-mode itself.
+  /// `bootargs`: extra words for the cell's /chosen/bootargs (e.g. `rumpk.bench=switch`).
   static func direct(image: URL, arch: Arch, icount: Bool, devices: VirtioDevices = VirtioDevices(),
-                     noFirmware: Bool = false) throws -> QEMUInvocation {
+                     noFirmware: Bool = false, bootargs: [String] = []) throws -> QEMUInvocation {
     let name = "qemu-system-\(arch.rawValue)"
     guard let binary = which(name) else {
       let package = arch == .aarch64 ? "qemu-system-arm" : "qemu-system-misc"
@@ -25,7 +26,8 @@ struct QEMUInvocation {
     switch arch {
     case .aarch64:
       args += ["-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-m", "512M",
-               "-semihosting-config", "enable=on,target=native", "-append", "rumpk.semihosting"]
+               "-semihosting-config", "enable=on,target=native",
+               "-append", (["rumpk.semihosting"] + bootargs).joined(separator: " ")]
     case .riscv64:
       args += ["-machine", "virt", "-m", "256M"]
       if noFirmware {
@@ -33,6 +35,7 @@ struct QEMUInvocation {
       } else {
         args += ["-bios", "default"]
       }
+      if !bootargs.isEmpty { args += ["-append", bootargs.joined(separator: " ")] }
     }
     if icount { args += ["-icount", "shift=0,sleep=off"] }
     args += devices.arguments

@@ -19,6 +19,9 @@ struct Run: ParsableCommand {
   @Option(help: "riscv64 firmware: 'default' (QEMU's OpenSBI; the cell is entered in S-mode) or 'none' (no firmware: the cell is entered in M-mode and sets the machine up itself).")
   var bios: String = "default"
 
+  @Option(help: "A word for the cell's boot arguments (/chosen/bootargs); repeatable. The kernel knows `rumpk.bench=switch` (measure a switch between two kernel fibers before the guest starts).")
+  var bootarg: [String] = []
+
   @Option(help: "Seconds before the cell is stopped (exit status 124).")
   var timeout: Double = 60
 
@@ -51,8 +54,11 @@ struct Run: ParsableCommand {
       devices.consoleLog = virtioConsole
       guard bios == "default" || bios == "none" else { throw UserError("--bios wants 'default' or 'none', not '\(bios)'") }
       guard bios == "default" || arch == .riscv64 else { throw UserError("--bios none is for riscv64 only") }
+      for word in bootarg where word.isEmpty || word.contains(where: { $0 == " " || $0 == "\"" }) {
+        throw UserError("--bootarg wants one word without spaces or quotes, not '\(word)'")
+      }
       let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount, devices: devices,
-                                           noFirmware: bios == "none")
+                                           noFirmware: bios == "none", bootargs: bootarg)
       if verbose {
         FileHandle.standardError.write(Data(([qemu.binary] + qemu.arguments).joined(separator: " ").utf8 + [10]))
       }

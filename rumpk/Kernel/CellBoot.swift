@@ -102,6 +102,7 @@ public enum CellBoot {
     // K5 devices (docs/decisions/K5-device-channels.md): drivers linked into the image (RumpkVirtio)
     // probe the device tree and publish their channels before the first NPL fiber exists.
     _ = rumpk_devices_start_if_linked(deviceTree)
+    if FiberSwitchBench.requested { FiberSwitchBench.run() }
     do throws(Errno) {
       _ = try Scheduler.spawn(entry: UInt64(UInt(bitPattern: unsafeBitCast(npl, to: UnsafeRawPointer.self))),
                               argument: 0, tier: .matter, promises: .all, stackPages: 4 * stackPages, user: true)
