@@ -95,8 +95,11 @@ public enum CellBoot {
         bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: stackPages,
         sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text,
         userStacks: userMode))
-    } catch {
+    } catch .bridgeheadTooSmall {
       Console.put("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
+      return 70
+    } catch {
+      Console.put("rumpk: cannot start the kernel: the NPL windows do not fit the memory plan\n")
       return 70
     }
     // K5 devices (docs/decisions/K5-device-channels.md): drivers linked into the image (RumpkVirtio)

@@ -19,11 +19,17 @@ public struct KernelConfiguration {
   /// NPL fibers run in user mode with a user stack besides their kernel stack (the platform
   /// implements rumpk_context_prepare_user); false: they share the kernel's privilege and stack.
   public var userStacks: Bool
+  /// The NPL windows (UserWindows): where NPL code sees its image and Wild. `.none` for both: NPL
+  /// code uses kernel addresses. A partition window must alias exactly Wild.
+  public var imageWindow: UserWindow
+  public var partitionWindow: UserWindow
 
   public init(bridgehead: Region, wild: Region, maxFibers: Int = 64, stackPages: Int = 1,
               sharedReadOnly: Region = .empty, sharedReadWrite: Region = .empty, executable: Region = .empty,
-              userStacks: Bool = false) {
+              userStacks: Bool = false, imageWindow: UserWindow = .none, partitionWindow: UserWindow = .none) {
     self.userStacks = userStacks
+    self.imageWindow = imageWindow
+    self.partitionWindow = partitionWindow
     self.bridgehead = bridgehead
     self.wild = wild
     self.maxFibers = maxFibers
@@ -34,12 +40,23 @@ public struct KernelConfiguration {
   }
 }
 
-public enum KernelInitError: Error { case bridgeheadTooSmall }
+public enum KernelInitError: Error {
+  case bridgeheadTooSmall
+  /// The partition window does not alias Wild exactly, or the two windows overlap.
+  case windowsDoNotFit
+}
 
 public enum Kernel {
   /// Lays out the Bridgehead and Wild, empties the fiber table, scheduler and event ring.
   /// Assumes nothing runs on the kernel yet; may be called again (tests) once the last run ended.
   public static func initialize(_ c: KernelConfiguration) throws(KernelInitError) {
+    let a = c.imageWindow, b = c.partitionWindow
+    if b.size != 0 && (b.kernel != c.wild.base || b.size != c.wild.size) { throw .windowsDoNotFit }
+    if a.size != 0 && b.size != 0 && (Region(base: a.user, size: a.size).overlaps(b.user, b.size)
+                                      || Region(base: a.kernel, size: a.size).overlaps(b.kernel, b.size)) {
+      throw .windowsDoNotFit
+    }
+    UserWindows.configure(image: a, partitions: b)
     Bridgehead.initialize(c.bridgehead)
     guard Fibers.initialize(capacity: c.maxFibers),
           DeadlineQueue.initialize(capacity: c.maxFibers),

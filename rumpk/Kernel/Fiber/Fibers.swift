@@ -115,7 +115,7 @@ public enum Fibers {
       f.sp = rumpk_context_prepare(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)), fiberStart, UInt64(i))
     } else {
       f.sp = rumpk_context_prepare_user(UnsafeMutableRawPointer(bitPattern: UInt(stack.end)),
-                                        UnsafeMutableRawPointer(bitPattern: UInt(userStack.end)),
+                                        UnsafeMutableRawPointer(bitPattern: UInt(UserWindows.userAddress(userStack.base) &+ userStack.size)),
                                         unsafeBitCast(UInt(entry), to: (@convention(c) (UInt64) -> Void).self), argument)
     }
     if i == used {

@@ -29,7 +29,7 @@ func sysMap(_ args: SyscallArgs) -> Int64 {
     return Errno.enospc.rawValue
   }
   UnsafeMutableRawPointer(bitPattern: UInt(base))!.initializeMemory(as: UInt8.self, repeating: 0, count: Int(length))
-  return Int64(bitPattern: base)
+  return Int64(bitPattern: UserWindows.userAddress(base))
 }
 
 func mapNamed(_ me: Int, _ args: SyscallArgs) -> Int64 {
@@ -47,7 +47,7 @@ func mapNamed(_ me: Int, _ args: SyscallArgs) -> Int64 {
     let entry = OwnedRegion(region: region, kind: .named, writable: args.a2 & MapFlags.write != 0)
     guard Fibers.table[me].partition.add(entry) else { return Errno.enospc.rawValue }
   }
-  return Int64(bitPattern: region.base)
+  return Int64(bitPattern: UserWindows.userAddress(region.base))
 }
 
 /// unmap(addr, len): returns a whole region the caller mapped (len rounded up to 4 KiB); grants made
@@ -56,8 +56,9 @@ func mapNamed(_ me: Int, _ args: SyscallArgs) -> Int64 {
 func sysUnmap(_ args: SyscallArgs) -> Int64 {
   let me = Scheduler.current
   guard me >= 0 else { return Errno.eperm.rawValue }
-  guard let length = pageRound(args.a1), length > 0 else { return Errno.einval.rawValue }
-  let region = Region(base: args.a0, size: length)
+  guard let length = pageRound(args.a1), length > 0,
+        let base = UserWindows.kernelAddress(args.a0, length) else { return Errno.einval.rawValue }
+  let region = Region(base: base, size: length)
   if let i = Fibers.table[Int(me)].partition.find(region, kind: .mapped) {
     Grants.revokeAll(fiber: Int(me), within: region, received: false)
     Fibers.table[Int(me)].partition.remove(at: i)
