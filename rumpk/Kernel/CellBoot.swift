@@ -24,6 +24,10 @@ public struct CellMemoryPlan {
   public var bridgehead: Region
   public var wild: Region
   public var writableShared: Region  // image data + heap
+  /// Where NPL code sees its image and Wild (K9-npl-windows.md); `.none`: at the kernel's addresses.
+  /// With windows, `text` is in window A and `image`/`writableShared` are kernel addresses.
+  public var imageWindow = UserWindow.none
+  public var partitionWindow = UserWindow.none
 
   public init(text: Region, image: Region, heap: Region, bridgehead: Region, wild: Region, writableShared: Region) {
     self.text = text
@@ -94,7 +98,7 @@ public enum CellBoot {
       try Kernel.initialize(KernelConfiguration(
         bridgehead: plan.bridgehead, wild: plan.wild, maxFibers: 256, stackPages: stackPages,
         sharedReadOnly: plan.image, sharedReadWrite: plan.writableShared, executable: plan.text,
-        userStacks: userMode))
+        userStacks: userMode, imageWindow: plan.imageWindow, partitionWindow: plan.partitionWindow))
     } catch .bridgeheadTooSmall {
       Console.put("rumpk: cannot start the kernel: the Bridgehead cannot hold its tables\n")
       return 70

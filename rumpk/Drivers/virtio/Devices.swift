@@ -38,7 +38,7 @@ public enum Devices {
     // One walk: each node's reg is decoded with the cell counts the walk carries (reg(node:index:)
     // walks the tree again to find the parent: 32 slots on QEMU virt made that ~100 walks).
     fdt.walk { n in
-      if fdt.isCompatible(n, "virtio,mmio"), let reg = fdt.reg(n, index: 0), probe(VirtioMMIO(base: UInt(reg.address))) {
+      if fdt.isCompatible(n, "virtio,mmio"), let reg = fdt.reg(n, index: 0), probe(VirtioMMIO(base: UInt(rumpk_platform_mmio(reg.address)))) {
         attachInterrupt(fdt.property(n, "interrupts"))
       }
       return true

@@ -13,18 +13,31 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   MMU.early()  // caches on and no alignment faults from here on (docs/decisions/K6-el0-npls.md)
   if enteredAt == 2 { Board.psci = .smc }  // nothing above EL2 but firmware
   let found = Board.discover(candidate: dtb)
+  // The NPL image is linked at window A and loaded at rumpk_npl_load (link.ld); the plan lays out
+  // heap, Bridgehead and Wild after its load range (K9-npl-windows.md).
   var plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
-    dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
+    dataStart: UInt64(rumpk_npl_load()), heapStart: UInt64(rumpk_heap_load()), ramEnd: Board.ramEnd)
   let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
-  Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
-  // What NPLs may pass to syscalls read-only: text and rodata, not the kernel's data that follows
-  // (docs/decisions/K6-el0-npls.md); their own data, bss and heap are in writableShared.
-  plan.image = Region(base: plan.image.base, size: UInt64(rumpk_stack_bottom()) - plan.image.base)
+  guard MMU.ready else {
+    Console.put("rumpk: the NPL windows cannot be mapped; stopping the cell\n")
+    Power.off(code: 70)
+  }
+  // NPL code sees its image and heap in window A and its partitions in window B; syscalls take
+  // window addresses, which the kernel checks against the NPL image's load range.
+  let a = MMU.imageWindow
+  plan.text = Region(base: UInt64(rumpk_npl_text_start()), size: UInt64(rumpk_npl_text_end() - rumpk_npl_text_start()))
+  plan.image = Region(base: a.kernel, size: UInt64(rumpk_npl_rodata_end()) - a.user)
+  let nplDataStart = a.kernel + (UInt64(rumpk_data_start()) - a.user)
+  plan.writableShared = Region(base: nplDataStart, size: plan.heap.end - nplDataStart)
+  plan.imageWindow = a
+  plan.partitionWindow = MMU.partitionWindow
+  Heap.initialize(start: UInt(rumpk_heap_start()), end: UInt(rumpk_heap_start()) + UInt(plan.heap.size))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
-  Console.put("rumpk: MMU and caches on, identity map: device below 0x40000000, normal up to 0x")
-  Console.hex(mapped)
+  Console.put("rumpk: MMU and caches on: devices at 0x"); Console.hex(MMU.deviceAlias)
+  Console.put(" + PA, RAM identity up to 0x"); Console.hex(mapped)
+  Console.put(", NPL windows A 0x"); Console.hex(MMU.windowA); Console.put(" B 0x"); Console.hex(MMU.windowB)
   Console.put("\n")
   Interrupts.initialize()
   CellBoot.deviceTree = found ? UInt64(Board.dtbAddress) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)

@@ -24,9 +24,10 @@ enum GIC {
   static let typer: UInt = 0x0004
   static let irouter: UInt = 0x6000
 
-  static func load(_ address: UInt) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: address).load() }
+  // Board holds physical register addresses; the kernel reaches them through MMU's device alias.
+  static func load(_ address: UInt) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(address)).load() }
   static func store(_ address: UInt, _ value: UInt32) {
-    VolatileMappedRegister<UInt32>(unsafeBitPattern: address).store(value)
+    VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(address)).store(value)
   }
 
   /// Brings the GIC up for the boot CPU with every SGI and PPI disabled. Assumes IRQs are masked
@@ -95,7 +96,7 @@ enum GIC {
     store(config, edge ? load(config) | edgeBit : load(config) & ~edgeBit)
     let mpidr = read_mpidr_el1()
     let route = mpidr & 0xFF_FFFF | (mpidr >> 32 & 0xFF) << 32
-    VolatileMappedRegister<UInt64>(unsafeBitPattern: d + irouter + UInt(intid) * 8).store(route)
+    VolatileMappedRegister<UInt64>(unsafeBitPattern: MMU.device(d + irouter + UInt(intid) * 8)).store(route)
     unmaskShared(intid)
   }
 
@@ -115,7 +116,7 @@ enum GIC {
     let affinity = mpidr & 0xFF_FFFF | (mpidr >> 32 & 0xFF) << 24
     var frame = Board.gicRedistributors
     while frame < Board.gicRedistributorsEnd {
-      let typer = VolatileMappedRegister<UInt64>(unsafeBitPattern: frame + rdTyper).load()
+      let typer = VolatileMappedRegister<UInt64>(unsafeBitPattern: MMU.device(frame + rdTyper)).load()
       if typer >> 32 == affinity { return frame }
       if typer & (1 << 4) != 0 { return nil }  // Last
       let stride = Board.gicRedistributorStride

@@ -1,26 +1,27 @@
-// Stage-1 translation at EL1 and EL0: an identity map (4 KiB granule, 39-bit VA). `early` turns
-// the MMU and caches on first thing in rumpk_main with 1 GiB blocks; `enable` moves to the real
-// tables once the device tree is read:
-//   [0, 1 GiB)            Device-nGnRnE, never executable, EL1 only: every MMIO block of QEMU virt
-//                         (GIC, UART, RTC, virtio-mmio, PCIe windows) lies here.
-//   the GiB of the cell   a level-2 table of 2 MiB blocks, Normal write-back; a block stays a block
-//                         wherever its attributes are uniform, and becomes a level-3 table of 4 KiB
-//                         pages where EL0 and EL1 differ inside it (the image's and the NPL heap's
-//                         boundaries; the SysTable's block when it is sealed):
-//                           image text          EL0 and EL1 read + execute
-//                           rodata              EL0 and EL1 read
-//                           boot stack, tables  EL1 only
-//                           kernel data, bss,   EL1 only (every object but the NPL side; link.ld)
-//                           kernel heap
-//                           NPL data, bss, heap EL0 and EL1 read/write
-//                           SysTable page       EL1 only until the first EL0 entry, then read-only
-//                           Bridgehead, Wild    EL1 only, nG in Wild
+// Stage-1 translation at EL1 and EL0 (4 KiB granule, 39-bit VA). `early` turns the MMU and caches
+// on first thing in rumpk_main with 1 GiB blocks; `enable` moves to the real tables once the device
+// tree is read (docs/decisions/K6-el0-npls.md, K9-npl-windows.md):
+//   GiB 0                 the NPL windows, a level-2 table (`low`):
+//                           window A 0x0800_0000  the NPL image, linked there, loaded after the
+//                                                 kernel: text EL0 read + execute, rodata read,
+//                                                 data, bss and the NPL heap read/write
+//                           window B 0x1000_0000  an alias of Wild; in the shared tables nothing,
+//                                                 in a fiber's EL0 view exactly its partition's
+//                                                 pages (read-only where the partition says so)
+//   GiB 128 (deviceAlias) [0, 1 GiB) physical: Device-nGnRnE, never executable, EL1 only. Every
+//                         MMIO block of QEMU virt lies in GiB 0, where the windows are, so the
+//                         kernel reaches devices at deviceAlias + PA (`device`).
+//   the GiB of the cell   identity, a level-2 table of 2 MiB blocks, Normal write-back, EL1 only
+//                         but for the kernel's text (EL0 executes the SysTable's svc stubs and the
+//                         runtime) and rodata, and the SysTable page once sealed (read-only);
+//                         Bridgehead, Wild, the NPL image's load range: EL1 only. A level-3 table
+//                         only where attributes change inside a block.
 //   other RAM GiBs        Normal, EL1 only, 1 GiB blocks (up to 4 GiB at least).
-// Per-fiber confinement: EL0 views, one per fiber index mod 8 under its own ASID, each the shared
-// tables plus private level-3 copies of the Wild blocks where its fiber's partition (user stack,
-// mapped pages, grants, channels) is open to EL0. Before any return to EL0, `enterUser` loads the
-// running fiber's view (one TTBR0_EL1 write), rebuilding it only when that fiber or any partition
-// changed (docs/decisions/K6-el0-npls.md). Assumes: EL1, IRQs masked; `early` runs with the MMU off.
+// Per-fiber confinement: EL0 views, one per fiber index mod 8 under its own ASID, each a copy of
+// level 1 and of `low` plus private level-3 tables for the window-B blocks where its fiber's
+// partition lies. Before any return to EL0, `enterUser` loads the running fiber's view (one
+// TTBR0_EL1 write), rebuilding it only when that fiber or any partition changed.
+// Assumes: EL1, IRQs masked; `early` runs with the MMU off.
 
 import RumpkArch
 import RumpkABI
@@ -58,9 +59,22 @@ enum MMU {
   /// nG: the TLB tags the entry with the ASID (Wild, where views differ).
   static let notGlobal: UInt64 = 1 << 11
 
-  // The shared tables: level 1, the level-2 table of the cell's GiB, a pool of level-3 tables.
+  /// Where the kernel sees physical [0, 1 GiB) (every MMIO block of the board): GiB 128.
+  static let deviceAlias: UInt64 = 128 << 30
+  /// The NPL windows (K9): A holds the NPL image and heap, B aliases Wild.
+  static let windowA: UInt64 = 0x0800_0000
+  static let windowB: UInt64 = 0x1000_0000
+  static let windowSize: UInt64 = 0x0800_0000
+
+  /// The kernel's address of the device register block at physical `pa` (below 1 GiB).
+  @inline(__always)
+  static func device(_ pa: UInt) -> UInt { pa | UInt(deviceAlias) }
+
+  // The shared tables: level 1, the level-2 tables of GiB 0 (the windows) and of the cell's GiB,
+  // a pool of level-3 tables.
   nonisolated(unsafe) static var l1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var l2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var low: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var l2Base: UInt64 = 0
   nonisolated(unsafe) static var cellGiB = 0
   static let poolTables = 12
@@ -68,17 +82,20 @@ enum MMU {
   nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var wild = Region.empty
   nonisolated(unsafe) static var ready = false
+  /// The windows as configured by `enable` (UserWindows takes the same values through CellBoot).
+  nonisolated(unsafe) static var imageWindow = UserWindow.none
+  nonisolated(unsafe) static var partitionWindow = UserWindow.none
 
-  // EL0 views (docs/decisions/K6-el0-npls.md): `viewCount` sets of tables, one per fiber index mod
-  // viewCount, each a copy of the shared level 1 and level 2 plus up to `viewBlocks` private level-3
-  // tables for the Wild blocks that hold the fiber's partition pages, which are open to EL0 there
-  // and only there. View e runs under ASID e + 1 (the shared tables under ASID 0); Wild entries are
-  // nG, everything else global, so a switch between views is one TTBR0_EL1 write and no TLB
-  // maintenance. A view stays valid while its fiber and Partition.changes are unchanged; otherwise
-  // it is rebuilt (its old runs closed, the partition's runs opened, `tlbi aside1`) with the
-  // shared tables loaded, never while it is live. Metadata of view e, `metaWords` words: fiber + 1
-  // (0: empty), Partition.changes, run count, private tables in use, the TTBR0_EL1 value, 3 unused,
-  // then `maxRuns` (entry address, page count) pairs.
+  // EL0 views: `viewCount` sets of tables, one per fiber index mod viewCount, each a copy of level
+  // 1 and of `low` plus up to `viewBlocks` private level-3 tables for the window-B blocks that hold
+  // the fiber's partition pages, which exist in that view only. View e runs under ASID e + 1 (the
+  // shared tables under ASID 0); window-B entries are nG, everything else global, so a switch
+  // between views is one TTBR0_EL1 write and no TLB maintenance. A view stays valid while its fiber
+  // and Partition.changes are unchanged; otherwise it is rebuilt (its old runs cleared, the
+  // partition's runs written, `tlbi aside1`) with the shared tables loaded, never while it is live.
+  // Metadata of view e, `metaWords` words: fiber + 1 (0: empty), Partition.changes, run count,
+  // private tables in use, the TTBR0_EL1 value, 3 unused, then `maxRuns` (entry address, page
+  // count) pairs.
   static let viewCount = 8
   static let viewBlocks = 4
   static let maxRuns = 24
@@ -92,8 +109,8 @@ enum MMU {
   nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
   /// Turns the MMU and caches on first thing, before the device tree is read, with a level-1 table
-  /// of 1 GiB blocks (the last page of `.pagetables`): [0, 1 GiB) Device, [1, 4 GiB) Normal, EL1
-  /// only, executable in the image's GiB. From here on every access is to Normal memory (or aligned
+  /// of 1 GiB blocks (the last page of `.pagetables`): [0, 1 GiB) Device at 0 and at deviceAlias,
+  /// [1, 4 GiB) Normal, EL1 only, executable in the image's GiB. From here on every access is to Normal memory (or aligned
   /// MMIO), so the Swift code is built without -mstrict-align (build-image). `enable` moves to the
   /// real tables once the memory plan is known.
   static func early() {
@@ -103,6 +120,8 @@ enum MMU {
       let base = UInt64(i) * gib
       if i == 0 {
         t[i] = base | block | attrDevice | accessFlag | neverExecute
+      } else if UInt64(i) << 30 == deviceAlias {
+        t[i] = block | attrDevice | accessFlag | neverExecute
       } else if i < 4 {
         t[i] = base | block | normal | uxn | (i == imageGiB ? 0 : pxn)
       } else {
@@ -114,17 +133,18 @@ enum MMU {
 
   /// Builds the shared tables for `plan` and moves to them (or turns the MMU, data and instruction
   /// caches on, without `early`). Returns the end of the Normal range (exclusive). 2 MiB blocks
-  /// wherever a block's attributes are uniform; a level-3 table only for the blocks where EL0 and
-  /// EL1 differ inside the block (the image's boundaries, the end of the NPL heap). Wild blocks get
-  /// page tables only in the EL0 views (`viewEntry`), the SysTable's block when it is sealed
-  /// (`entry`). Without room for the level-3 tables (or a cell outside one GiB) EL0 sees nothing of
-  /// RAM and NPLs cannot run at EL0.
+  /// wherever a block's attributes are uniform, a level-3 table where they change inside it.
+  /// Window A maps the NPL image's load range [rumpk_npl_load, plan.heap.end) at windowA; window B
+  /// (Wild) is filled only in the EL0 views (`viewEntry`); the SysTable's block is split when it
+  /// is sealed (`entry`). Without room for the tables, a cell outside one GiB or an NPL image larger
+  /// than window A, EL0 sees nothing and NPLs cannot run at EL0 (`ready` stays false).
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     l1 = UnsafeMutablePointer<UInt64>(bitPattern: tables)!
     l2 = UnsafeMutablePointer<UInt64>(bitPattern: tables + 4096)!
-    pool = UnsafeMutablePointer<UInt64>(bitPattern: tables + 8192)!
-    poolEnd = pool + poolTables * 512
+    low = UnsafeMutablePointer<UInt64>(bitPattern: tables + 8192)!
+    pool = low + 512
+    poolEnd = low + poolTables * 512
     meta = UnsafeMutablePointer<UInt>(bitPattern: UInt(bitPattern: poolEnd))!
     viewTables = poolEnd + 512
     guard UInt(bitPattern: viewTables + viewCount * viewPages * 512) <= rumpk_page_tables_end() - 4096 else {
@@ -137,7 +157,9 @@ enum MMU {
     for i in 0..<512 {
       let base = UInt64(i) * gib
       if i == 0 {
-        l1[i] = base | block | attrDevice | accessFlag | neverExecute
+        l1[i] = UInt64(UInt(bitPattern: low)) | tableOrPage
+      } else if base == deviceAlias {
+        l1[i] = block | attrDevice | accessFlag | neverExecute
       } else if i == cellGiB {
         l1[i] = UInt64(UInt(bitPattern: l2)) | tableOrPage
       } else if UInt64(i) < gibs {
@@ -146,74 +168,86 @@ enum MMU {
         l1[i] = 0
       }
     }
+    for i in 0..<512 { low[i] = 0 }
     let gibBase = UInt64(cellGiB) * gib
     l2Base = gibBase
     wild = plan.wild
     for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
-    let first = plan.image.base & ~(twoMiB - 1)
-    let last = (max(plan.wild.end, plan.heap.end) + twoMiB - 1) & ~(twoMiB - 1)
-    guard first >= gibBase, last <= gibBase + gib else {
-      Console.put("rumpk: the cell spans GiBs; NPLs cannot run at EL0\n")
+    let nplLoad = UInt64(rumpk_npl_load())
+    let imageBytes = plan.heap.end &- nplLoad
+    guard plan.image.base >= gibBase, max(plan.wild.end, plan.heap.end) <= gibBase + gib,
+          plan.heap.end >= nplLoad, imageBytes <= windowSize, wild.size <= windowSize else {
+      Console.put("rumpk: the cell spans GiBs or outgrows the NPL windows; NPLs cannot run at EL0\n")
       return turnOn(l1, gibs)
     }
-    // Where the EL0 attributes change (the map is constant between consecutive points).
-    let image = plan.image.base
-    let textEnd = plan.text.end
-    let rodataEnd = UInt64(rumpk_stack_bottom())
-    let dataStart = plan.writableShared.base
-    let sharedEnd = plan.writableShared.end
-    var base = first
-    while base < last {
-      let end = base + twoMiB
-      func inside(_ p: UInt64) -> Bool { p > base && p < end }
-      let slot = l2 + Int((base - gibBase) / twoMiB)
-      if inside(image) || inside(textEnd) || inside(rodataEnd) || inside(dataStart) || inside(sharedEnd) {
-        guard pool < poolEnd else {
-          Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
-          for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
-          return turnOn(l1, gibs)
-        }
-        var t = pool
-        pool += 512
-        slot.pointee = UInt64(UInt(bitPattern: t)) | tableOrPage
-        // Segment by segment: the attributes are constant up to the next point.
-        var address = base
-        while address < end {
-          let bits = tableOrPage | attributes(address, image, textEnd, rodataEnd, dataStart, sharedEnd)
-          var next = end
-          func limit(_ p: UInt64) { if p > address && p < next { next = p } }
-          limit(image); limit(textEnd); limit(rodataEnd); limit(dataStart); limit(sharedEnd)
-          next = (next + page - 1) & ~(page - 1)
-          while address < next {
-            t.pointee = address | bits
-            t += 1
-            address += page
-          }
-        }
-      } else {
-        slot.pointee = base | block | attributes(base, image, textEnd, rodataEnd, dataStart, sharedEnd)
-      }
-      base = end
+    // Identity: the kernel's text and rodata are open to EL0 (svc stubs, runtime), the rest EL1 only.
+    let image = plan.image.base, textEnd = UInt64(rumpk_text_end()), rodataEnd = UInt64(rumpk_rodata_end())
+    let identity = map(l2, gibBase, from: image & ~(twoMiB - 1), to: (rodataEnd + twoMiB - 1) & ~(twoMiB - 1),
+                       physical: image & ~(twoMiB - 1), points: (image, textEnd, rodataEnd)) { a in
+      a >= image && a < textEnd ? userText : a >= textEnd && a < rodataEnd ? userReadOnly : kernelData
     }
-    // Wild blocks are nG: their TLB entries belong to one ASID (a view, or 0 for the shared tables).
-    var w = wild.base & ~(twoMiB - 1)
-    while w < wild.end {
-      let slot = l2 + Int((w - gibBase) / twoMiB)
-      if slot.pointee & 3 == block { slot.pointee |= notGlobal }
-      w += twoMiB
+    // Window A: the NPL image where it is linked, the NPL heap after it.
+    let text = (UInt64(rumpk_npl_text_start()), UInt64(rumpk_npl_text_end()))
+    let rodataEndA = UInt64(rumpk_npl_rodata_end())
+    let dataStartA = UInt64(rumpk_data_start())
+    let endA = windowA + imageBytes
+    let nplMapped = map(low, 0, from: windowA, to: (endA + page - 1) & ~(page - 1), physical: nplLoad,
+                        points: (text.1, dataStartA, endA)) { a in
+      a < text.1 ? userText : a < dataStartA ? userReadOnly : userData
     }
+    guard identity, nplMapped else {
+      Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
+      for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData; low[i] = 0 }
+      return turnOn(l1, gibs)
+    }
+    imageWindow = UserWindow(user: windowA, kernel: nplLoad, size: imageBytes)
+    partitionWindow = UserWindow(user: windowB, kernel: wild.base, size: wild.size)
     ready = true
     return turnOn(l1, gibs)
   }
 
-  /// The attributes of the page or block at `address` (see the header).
-  @inline(__always)
-  static func attributes(_ address: UInt64, _ image: UInt64, _ textEnd: UInt64, _ rodataEnd: UInt64,
-                         _ dataStart: UInt64, _ sharedEnd: UInt64) -> UInt64 {
-    if address >= image && address < textEnd { return userText }
-    if address >= textEnd && address < rodataEnd { return userReadOnly }
-    if address >= dataStart && address < sharedEnd { return userData }
-    return kernelData
+  /// Maps [from, to) of the GiB whose level-2 table is `l2t` (its first address `l2VA`) to the
+  /// physical range starting at `physical`, with `attributes(va)`, which is constant between
+  /// consecutive `points`. 2 MiB blocks where the block is uniform and both addresses are 2 MiB
+  /// aligned; else a level-3 table from the pool, filled run by run. Assumes from, to and physical
+  /// are page aligned. False when the pool ran out.
+  static func map(_ l2t: UnsafeMutablePointer<UInt64>, _ l2VA: UInt64, from: UInt64, to: UInt64, physical: UInt64,
+                  points: (UInt64, UInt64, UInt64), attributes: (UInt64) -> UInt64) -> Bool {
+    var va = from
+    while va < to {
+      let blockEnd = (va | (twoMiB - 1)) &+ 1
+      let end = min(blockEnd, to)
+      let pa = physical &+ (va &- from)
+      func inside(_ p: UInt64) -> Bool { p > va && p < end }
+      let slot = l2t + Int((va &- l2VA) / twoMiB)
+      if end == blockEnd && va & (twoMiB - 1) == 0 && pa & (twoMiB - 1) == 0
+          && !inside(points.0) && !inside(points.1) && !inside(points.2) {
+        slot.pointee = pa | block | attributes(va)
+        va = end
+        continue
+      }
+      guard pool < poolEnd else { return false }
+      let t = pool
+      pool += 512
+      slot.pointee = UInt64(UInt(bitPattern: t)) | tableOrPage
+      let first = Int((va / page) & 511)
+      for n in 0..<first { t[n] = 0 }
+      var n = first
+      while va < end {
+        var next = end
+        func limit(_ p: UInt64) { if p > va && p < next { next = p } }
+        limit(points.0); limit(points.1); limit(points.2)
+        next = (next + page - 1) & ~(page - 1)
+        let bits = tableOrPage | attributes(va)
+        while va < next {
+          t[n] = (physical &+ (va &- from)) | bits
+          n += 1
+          va += page
+        }
+      }
+      while n < 512 { t[n] = 0; n += 1 }
+    }
+    return true
   }
 
   static func turnOn(_ l1: UnsafeMutablePointer<UInt64>, _ gibs: UInt64) -> UInt64 {
@@ -263,11 +297,11 @@ enum MMU {
     }
     let v1 = viewTables + e * viewPages * 512
     if m[0] == UInt(bitPattern: Int(me) + 1) {
-      // Same fiber, its partition (or another's) changed: close its old runs, reopen from scratch.
+      // Same fiber, its partition (or another's) changed: clear its old runs, write them afresh.
       var r = m + 8
       for _ in 0..<Int(m[2]) {
         let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
-        for j in 0..<Int(r[1]) { p[j] &= ~el0 }
+        for j in 0..<Int(r[1]) { p[j] = 0 }
         r += 2
       }
       if !collectRuns(e, m) { fresh(e, m, v1); _ = collectRuns(e, m) }
@@ -276,86 +310,72 @@ enum MMU {
       if !collectRuns(e, m) { Console.put("rumpk: an EL0 partition spans too many 2 MiB blocks\n") }
       m[0] = UInt(bitPattern: Int(me) + 1)
     }
-    var r = m + 8
-    for _ in 0..<Int(m[2]) {
-      let p = UnsafeMutablePointer<UInt64>(bitPattern: r[0])!
-      for j in 0..<Int(r[1]) { p[j] |= el0 | notGlobal }  // nG already, unless copied from a mixed block
-      r += 2
-    }
     rumpk_tlbi_asid(UInt64(e + 1))
     rebuilds &+= 1
   }
 
-  /// Resets view `e`'s tables to copies of the shared level 1 and level 2, no private tables.
+  /// Resets view `e`'s tables to copies of the shared level 1 and `low`, no private tables.
   static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt>, _ v1: UnsafeMutablePointer<UInt64>) {
     let v2 = v1 + 512
-    for i in 0..<512 { v1[i] = l1[i]; v2[i] = l2[i] }
-    v1[cellGiB] = UInt64(UInt(bitPattern: v2)) | tableOrPage
+    for i in 0..<512 { v1[i] = l1[i]; v2[i] = low[i] }
+    v1[0] = UInt64(UInt(bitPattern: v2)) | tableOrPage
     m[2] = 0
     m[3] = 0
     m[4] = UInt(bitPattern: v1) | UInt(e + 1) << 48  // TTBR0_EL1: tables and ASID
   }
 
-  /// Fills view `e`'s runs from the running fiber's partition: every region in Wild, page by page,
-  /// giving the view a private level-3 table for each block it touches. Read-only grants stay
-  /// writable at EL0: AP cannot say "EL1 read/write, EL0 read-only", and the kernel (drivers) must
-  /// keep writing shared channel pages while another fiber runs. False when the view ran out of
+  /// Writes view `e`'s runs from the running fiber's partition: every region in Wild, page by page,
+  /// at its window-B address, read-only where the partition entry is (a read-only grant or channel:
+  /// the kernel and its drivers write those pages through the identity map, which EL0 cannot
+  /// reach). Each block touched gets a private level-3 table. False when the view ran out of
   /// private tables or runs.
   static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt>) -> Bool {
     var count = 0
-    defer { m[2] = UInt(count) }
-    guard let slots = UserMode.currentSlots else { return true }
-    let stride = UserMode.slotStride
+    var ok = true
     let v2 = viewTables + e * viewPages * 512 + 512
-    for i in 0..<Partition.capacity {
-      let slot = slots + i * stride
-      guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
-      let base = slot.load(as: UInt64.self)
-      let size = slot.load(fromByteOffset: 8, as: UInt64.self)
-      guard size != 0, wild.contains(base, size) else { continue }
+    UserMode.forEachCurrentRegion { base, size, writable in
+      guard ok, wild.contains(base, size) else { return }
+      let bits = tableOrPage | notGlobal | (writable ? userData : userReadOnly)
       let end = base + size
       var address = base & ~(page - 1)
       while address < end {
-        guard count < maxRuns, let p = viewEntry(address, v2, m) else { return false }
-        let blockEnd = (address | (twoMiB - 1)) &+ 1
-        let n = (min(end, blockEnd) &- address &+ page &- 1) / page
+        let va = windowB &+ (address &- wild.base)
+        guard count < maxRuns, let p = viewEntry(va, v2, m) else { ok = false; return }
+        let blockEnd = (va | (twoMiB - 1)) &+ 1
+        let n = min((end &- address &+ page &- 1) / page, (blockEnd &- va) / page)
+        for j in 0..<Int(n) { p[j] = (address &+ UInt64(j) * page) | bits }
         m[8 + 2 * count] = UInt(bitPattern: p)
         m[9 + 2 * count] = UInt(n)
         count += 1
         address &+= n * page
       }
     }
-    return true
+    m[2] = UInt(count)
+    return ok
   }
 
-  /// The level-3 entry for `address` in a view (level 2 at `v2`), giving the view a private copy
-  /// of the block's level-3 table first if it has none. Nil outside the cell's GiB or when the
-  /// view has no private table left.
-  static func viewEntry(_ address: UInt64, _ v2: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt>) -> UnsafeMutablePointer<UInt64>? {
-    let i = (address &- l2Base) / twoMiB
-    guard address >= l2Base, i < 512 else { return nil }
+  /// The level-3 entry for window-B address `va` in a view (its GiB-0 level 2 at `v2`), giving the
+  /// view a private, empty level-3 table for the block first if it has none. Nil outside window B
+  /// or when the view has no private table left.
+  static func viewEntry(_ va: UInt64, _ v2: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt>) -> UnsafeMutablePointer<UInt64>? {
+    guard va >= windowB, va < windowB + windowSize else { return nil }
+    let i = Int(va / twoMiB)
     let own = v2 + 512
-    var d = v2[Int(i)]
+    var d = v2[i]
     let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt(d & pageAddress))
     if d & 3 != tableOrPage || t == nil || t! < own || t! >= own + viewBlocks * 512 {
-      guard Int(m[3]) < viewBlocks, d & 1 == 1 else { return nil }
-      let copy = own + Int(m[3]) * 512
+      guard Int(m[3]) < viewBlocks else { return nil }
+      let table = own + Int(m[3]) * 512
       m[3] += 1
-      if d & 3 == block {
-        let base = d & blockAddress
-        let attributes = d & ~(blockAddress | 3)
-        for n in 0..<512 { copy[n] = (base + UInt64(n) * page) | tableOrPage | attributes }
-      } else {
-        for n in 0..<512 { copy[n] = t![n] }
-      }
-      d = UInt64(UInt(bitPattern: copy)) | tableOrPage
-      v2[Int(i)] = d
+      for n in 0..<512 { table[n] = 0 }
+      d = UInt64(UInt(bitPattern: table)) | tableOrPage
+      v2[i] = d
     }
-    return UnsafeMutablePointer<UInt64>(bitPattern: UInt(d & pageAddress))! + Int((address / page) & 511)
+    return UnsafeMutablePointer<UInt64>(bitPattern: UInt(d & pageAddress))! + Int((va / page) & 511)
   }
 
-  /// The level-3 entry for `address` in the shared tables, splitting its 2 MiB block into pages first
-  /// if it is still a block. Nil outside the GiB or when the table pool is empty.
+  /// The level-3 entry for `address` in the shared tables of the cell's GiB, splitting its 2 MiB
+  /// block into pages first if it is still a block. Nil outside the GiB or when the pool is empty.
   static func entry(_ address: UInt64) -> UnsafeMutablePointer<UInt64>? {
     let i = (address &- l2Base) / twoMiB
     guard address >= l2Base, i < 512 else { return nil }

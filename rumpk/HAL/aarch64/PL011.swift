@@ -9,15 +9,15 @@ struct PL011 {
 
   /// Sends one byte, waiting while the transmit FIFO is full.
   func put(_ byte: UInt8) {
-    let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: base + 0x18)
+    let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base) + 0x18)
     while flags.load() & (1 << 5) != 0 {}
-    VolatileMappedRegister<UInt32>(unsafeBitPattern: base).store(UInt32(byte))
+    VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base)).store(UInt32(byte))
   }
 
   /// Returns a received byte, or nil when the receive FIFO is empty.
   func get() -> UInt8? {
-    let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: base + 0x18)
+    let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base) + 0x18)
     if flags.load() & (1 << 4) != 0 { return nil }
-    return UInt8(truncatingIfNeeded: VolatileMappedRegister<UInt32>(unsafeBitPattern: base).load())
+    return UInt8(truncatingIfNeeded: VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base)).load())
   }
 }

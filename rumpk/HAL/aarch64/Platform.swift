@@ -53,3 +53,7 @@ public func platformIRQAttach(_ cells: UnsafePointer<UInt8>?, _ count: Int, _ so
 public func platformIRQUnmask(_ handle: UInt32) {
   if Interrupts.enabled && handle >= 32 { GIC.unmaskShared(handle) }
 }
+
+/// Devices live at MMU.deviceAlias + PA (the NPL windows occupy their physical range; K9).
+@_cdecl("rumpk_platform_mmio")
+public func platformMMIO(_ pa: UInt64) -> UInt { MMU.device(UInt(pa)) }

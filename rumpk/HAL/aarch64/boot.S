@@ -49,8 +49,8 @@ _start:
     b.hs    4f
     str     xzr, [x0], #8
     b       3b
-4:  ldr     x0, =__bss_start
-    ldr     x1, =__bss_end
+4:  ldr     x0, =__npl_bss_load        // the NPL bss where it is loaded (window A is not mapped yet)
+    ldr     x1, =__npl_bss_load_end
 6:  cmp     x0, x1
     b.hs    7f
     str     xzr, [x0], #8

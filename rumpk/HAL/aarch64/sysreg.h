@@ -101,6 +101,14 @@ static inline uintptr_t rumpk_kheap_start(void) { return (uintptr_t)__kheap_star
 static inline uintptr_t rumpk_kheap_end(void) { return (uintptr_t)__kheap_end; }
 static inline uintptr_t rumpk_rodata_end(void) { return (uintptr_t)__rodata_end; }
 static inline uintptr_t rumpk_kdata_start(void) { return (uintptr_t)__kdata_start; }
+// The NPL image (K9-npl-windows.md): linked at window A, loaded at __npl_load; the NPL heap
+// follows it (__heap_start in window A, __heap_load where it is in RAM).
+extern char __npl_load[], __npl_text_start[], __npl_text_end[], __npl_rodata_end[], __heap_load[];
+static inline uintptr_t rumpk_npl_load(void) { return (uintptr_t)__npl_load; }
+static inline uintptr_t rumpk_npl_text_start(void) { return (uintptr_t)__npl_text_start; }
+static inline uintptr_t rumpk_npl_text_end(void) { return (uintptr_t)__npl_text_end; }
+static inline uintptr_t rumpk_npl_rodata_end(void) { return (uintptr_t)__npl_rodata_end; }
+static inline uintptr_t rumpk_heap_load(void) { return (uintptr_t)__heap_load; }
 extern char __stack_bottom[];
 static inline uintptr_t rumpk_stack_bottom(void) { return (uintptr_t)__stack_bottom; }
 // The EL0 SysTable entry points (svc.S): entry n at rumpk_svc_stubs + 8n.

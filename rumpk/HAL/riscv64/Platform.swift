@@ -66,3 +66,7 @@ public func platformIRQAttach(_ cells: UnsafePointer<UInt8>?, _ count: Int, _ so
 public func platformIRQUnmask(_ handle: UInt32) {
   if Interrupts.external { PLIC.unmask(handle) }
 }
+
+/// Devices are mapped identity in the kernel view.
+@_cdecl("rumpk_platform_mmio")
+public func platformMMIO(_ pa: UInt64) -> UInt { UInt(pa) }

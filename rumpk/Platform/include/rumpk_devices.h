@@ -10,6 +10,11 @@
 // channels and starts their driver fibers.
 void rumpk_devices_start(uint64_t device_tree) __attribute__((weak));
 
+// The kernel's address of a device's registers at physical address `pa` (from the device tree).
+// Each metal HAL defines it: aarch64 maps devices at an alias because the NPL windows sit where
+// QEMU virt's MMIO is (docs/decisions/K9-npl-windows.md); riscv64 maps them identity.
+uintptr_t rumpk_platform_mmio(uint64_t pa);
+
 static inline int rumpk_devices_start_if_linked(uint64_t device_tree) {
   if (rumpk_devices_start == 0) return 0;
   rumpk_devices_start(device_tree);
