@@ -4,6 +4,7 @@
 // Uses only the ABI.
 
 import RumpkABI
+import RumpkNPL
 
 #if arch(arm64) || arch(riscv64)
 /// One undefined instruction (the all-zero word: UDF #0 on aarch64, an illegal instruction on
@@ -71,15 +72,32 @@ public func undefined(_ arg: UInt64) {
   NPL.write("fault: child ran an undefined instruction and lived (wrong)\n")
 }
 
+/// Writes the data area of /dev/blk0, which it opened read-only: the channel's pages are read-only
+/// in user mode (the kernel's driver writes them through its own mapping). Without a disk there is
+/// no channel and nothing to test.
+@_cdecl("fault_write_readonly_channel")
+public func writeReadOnlyChannel(_ arg: UInt64) {
+  guard let channel = DeviceChannel.mapReadOnly("/dev/blk0") else {
+    NPL.write("fault: no device channel to write (no disk attached)\n")
+    return
+  }
+  let address = UInt64(UInt(bitPattern: channel)) + 0x2000
+  NPL.write("fault: child writes a channel it opened read-only at 0x")
+  Digits.with(address, radix: 16) { NPL.write($0) }
+  NPL.write("\n")
+  UnsafeMutablePointer<UInt64>(bitPattern: UInt(address))!.pointee = 0xBAD
+  NPL.write("fault: child wrote a read-only channel and lived (wrong)\n")
+}
+
 func address(_ e: Entry) -> UInt64 { UInt64(UInt(bitPattern: unsafeBitCast(e, to: UnsafeRawPointer.self))) }
 
 @_cdecl("npl_main")
 public func nplMain(_ arg: UInt64) {
   var mine: UInt64 = 0x600D
   let target = withUnsafeMutablePointer(to: &mine) { UInt64(UInt(bitPattern: $0)) }
-  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined, writeKernelData]
+  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined, writeKernelData, writeReadOnlyChannel]
   for child in children {
-    let id = NPL.spawn(entry: address(child), arg: target, tier: .matter, promises: .stdio)
+    let id = NPL.spawn(entry: address(child), arg: target, tier: .matter, promises: [.stdio, .mem, .ring])
     if id < 0 { NPL.write("fault: spawn failed\n"); NPL.halt(1) }
     NPL.yield()  // the child runs (same tier, ready) and dies before this returns
   }

@@ -23,6 +23,18 @@ public struct DeviceChannel: ~Copyable {
   var completions: IONConsumer
   var nextTag: UInt64 = 1
 
+  /// Maps channel `name` read-only, to look at its header (kind, state, capacity) without posting
+  /// requests; the pages are read-only in user mode (K9). Nil when it does not exist or the caller
+  /// lacks the ring promise or the unveil.
+  public static func mapReadOnly(_ name: StaticString) -> UnsafeRawPointer? {
+    #if hasFeature(Embedded)
+    if linkDeviceDrivers { rumpkDevicesStart(0) }  // never runs; see linkDeviceDrivers
+    #endif
+    let r = NPL.map(hint: UInt64(UInt(bitPattern: name.utf8Start)), length: UInt64(name.utf8CodeUnitCount),
+                    flags: DeviceChannel.mapNamed)
+    return r > 0 ? UnsafeRawPointer(bitPattern: UInt(r)) : nil
+  }
+
   /// Opens the channel `name`. Nil when it does not exist (no such device: map says ENOENT), the
   /// caller lacks the ring promise or the unveil, or the region is not a ready device channel.
   public init?(_ name: StaticString) {
