@@ -63,6 +63,8 @@ enum MMU {
   nonisolated(unsafe) static var l2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var l2Base: UInt64 = 0
   nonisolated(unsafe) static var cellGiB = 0
+  /// Entries of the level-1 table in use: the translated VA range is l1Count GiB (T0SZ follows).
+  nonisolated(unsafe) static var l1Count = 4
   static let poolTables = 12
   nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
@@ -92,24 +94,25 @@ enum MMU {
   nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
   /// Turns the MMU and caches on first thing, before the device tree is read, with a level-1 table
-  /// of 1 GiB blocks (the last page of `.pagetables`): [0, 1 GiB) Device, [1, 4 GiB) Normal, EL1
-  /// only, executable in the image's GiB. From here on every access is to Normal memory (or aligned
-  /// MMIO), so the Swift code is built without -mstrict-align (build-image). `enable` moves to the
-  /// real tables once the memory plan is known.
+  /// of four 1 GiB blocks (the last page of `.pagetables`; a 32-bit VA range, so the table has only
+  /// those four entries): [0, 1 GiB) Device, [1, 4 GiB) Normal, EL1 only, executable in the
+  /// image's GiB. From here on every access is to Normal memory (or aligned MMIO), so the Swift
+  /// code is built without -mstrict-align (build-image). `enable` moves to the real tables once
+  /// the memory plan is known.
   static func early() {
     let t = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() - 4096)!
     let imageGiB = Int(rumpk_image_start() / UInt(gib))
-    for i in 0..<512 {
-      let base = UInt64(i) * gib
-      if i == 0 {
-        t[i] = base | block | attrDevice | accessFlag | neverExecute
-      } else if i < 4 {
-        t[i] = base | block | normal | uxn | (i == imageGiB ? 0 : pxn)
-      } else {
-        t[i] = 0
-      }
-    }
-    _ = turnOn(t, 4)
+    t[0] = block | attrDevice | accessFlag | neverExecute
+    for i in 1..<4 { t[i] = UInt64(i) * gib | block | normal | uxn | (i == imageGiB ? 0 : pxn) }
+    _ = turnOn(t, 4, entries: 4)
+  }
+
+  /// The level-1 entries that cover `gibs` GiB: a power of two from 4 to 512, so that the VA range
+  /// (T0SZ) matches the table exactly. Every GiB beyond `gibs` that the table covers is unmapped.
+  static func l1Entries(_ gibs: UInt64) -> Int {
+    var n = 4
+    while n < 512 && UInt64(n) < gibs { n *= 2 }
+    return n
   }
 
   /// Builds the shared tables for `plan` and moves to them (or turns the MMU, data and instruction
@@ -134,7 +137,8 @@ enum MMU {
     for e in 0..<viewCount { meta[e * metaWords] = 0 }
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), 512)
     cellGiB = Int(plan.image.base / gib)
-    for i in 0..<512 {
+    l1Count = l1Entries(max(gibs, UInt64(cellGiB) + 1))
+    for i in 0..<l1Count {
       let base = UInt64(i) * gib
       if i == 0 {
         l1[i] = base | block | attrDevice | accessFlag | neverExecute
@@ -154,7 +158,7 @@ enum MMU {
     let last = (max(plan.wild.end, plan.heap.end) + twoMiB - 1) & ~(twoMiB - 1)
     guard first >= gibBase, last <= gibBase + gib else {
       Console.put("rumpk: the cell spans GiBs; NPLs cannot run at EL0\n")
-      return turnOn(l1, gibs)
+      return turnOn(l1, gibs, entries: l1Count)
     }
     // Where the EL0 attributes change (the map is constant between consecutive points).
     let image = plan.image.base
@@ -171,7 +175,7 @@ enum MMU {
         guard pool < poolEnd else {
           Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
           for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData }
-          return turnOn(l1, gibs)
+          return turnOn(l1, gibs, entries: l1Count)
         }
         var t = pool
         pool += 512
@@ -203,7 +207,7 @@ enum MMU {
       w += twoMiB
     }
     ready = true
-    return turnOn(l1, gibs)
+    return turnOn(l1, gibs, entries: l1Count)
   }
 
   /// The attributes of the page or block at `address` (see the header).
@@ -216,11 +220,15 @@ enum MMU {
     return kernelData
   }
 
-  static func turnOn(_ l1: UnsafeMutablePointer<UInt64>, _ gibs: UInt64) -> UInt64 {
-    // TCR_EL1: T0SZ 25 (39-bit VA, walk starts at level 1), walks write-back cacheable and inner
-    // shareable, TG0 4 KiB, TTBR1 walks off (EPD1, TG1 4 KiB), IPS = the CPU's PA range (≤ 48 bits).
+  /// Loads `l1` (`entries` entries, a power of two from 4 to 512) and turns the MMU and caches on
+  /// (or moves to it). Returns the end of the Normal range, `gibs` GiB.
+  static func turnOn(_ l1: UnsafeMutablePointer<UInt64>, _ gibs: UInt64, entries: Int) -> UInt64 {
+    // TCR_EL1: T0SZ = 64 - (30 + log2 entries), 25 to 32 (a VA range of `entries` GiB, walk starts
+    // at level 1), walks write-back cacheable and inner shareable, TG0 4 KiB, TTBR1 walks off
+    // (EPD1, TG1 4 KiB), IPS = the CPU's PA range (≤ 48 bits).
+    let t0sz = UInt64(34 - entries.trailingZeroBitCount)
     let pa = min(read_id_aa64mmfr0_el1() & 0xF, 5)
-    let tcr: UInt64 = 25 | 1 << 8 | 1 << 10 | 3 << 12 | 0 << 14 | 1 << 23 | 2 << 30 | pa << 32
+    let tcr: UInt64 = t0sz | 1 << 8 | 1 << 10 | 3 << 12 | 0 << 14 | 1 << 23 | 2 << 30 | pa << 32
     rumpk_mmu_on(mair, tcr, UInt64(UInt(bitPattern: l1)))
     return gibs * gib
   }
@@ -289,7 +297,8 @@ enum MMU {
   /// Resets view `e`'s tables to copies of the shared level 1 and level 2, no private tables.
   static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt>, _ v1: UnsafeMutablePointer<UInt64>) {
     let v2 = v1 + 512
-    for i in 0..<512 { v1[i] = l1[i]; v2[i] = l2[i] }
+    for i in 0..<l1Count { v1[i] = l1[i] }
+    for i in 0..<512 { v2[i] = l2[i] }
     v1[cellGiB] = UInt64(UInt(bitPattern: v2)) | tableOrPage
     m[2] = 0
     m[3] = 0
