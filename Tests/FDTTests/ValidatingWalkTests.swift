@@ -26,7 +26,9 @@ struct Reported: Equatable {
 
 /// The result of FDT(_:walk:) on `bytes`: the nodes reported and the error, if any. The body reads
 /// through the FDT it is handed as boot code would.
-func validatingWalk(_ bytes: [UInt8], stopAfter: Int = Int.max) -> (nodes: [Reported], fdt: (Int, Int, Int)?, error: FDTError?) {
+func validatingWalk(
+  _ bytes: [UInt8], stopAfter: Int = Int.max
+) -> (nodes: [Reported], fdt: (Int, Int, Int)?, error: FDTError?) {
   bytes.withUnsafeBytes { raw in
     var nodes: [Reported] = []
     do throws(FDTError) {

@@ -41,8 +41,9 @@ extension FDT {
   /// one stringRange(at:) accepts; an END token follows the root. Throws at the first violation.
   /// Returns the root's offset and those of the first root children that node(path:) finds for
   /// "/chosen" and "/aliases" (-1: none). Until `body` returns false, each node is reported with
-  /// self as walk(_:) says; afterwards the pass only validates. Terminates: each token advances ≥ 4 bytes,
-  /// and the open nodes and their cell counts live on stacks of maxDepth entries (no allocation).
+  /// self as walk(_:) says; afterwards the pass only validates. Terminates: each token advances
+  /// ≥ 4 bytes, and the open nodes and their cell counts live on stacks of maxDepth entries (no
+  /// allocation).
   func scan(_ body: (FDT, FDTWalkNode) -> Bool) throws(FDTError) -> (root: Int, chosen: Int, aliases: Int) {
     var open = InlineArray<64, Int>(repeating: 0)  // offset of the open node at each depth
     var cells = InlineArray<64, UInt32>(repeating: FDT.defaultCells)  // address | size << 8 | seen bits
@@ -138,7 +139,8 @@ extension FDT {
             compatible = slice(structBlock, value)
           }
         case UInt8(ascii: "r"):
-          if pending >= 0, reg == nil, nameOffset == regName || withBytes("reg", { propertyNameEquals(nameOffset, $0) }) {
+          if pending >= 0, reg == nil, nameOffset == regName
+            || withBytes("reg", { propertyNameEquals(nameOffset, $0) }) {
             regName = nameOffset
             reg = slice(structBlock, value)
           }
