@@ -16,79 +16,65 @@ public struct FDT {
   let reservationBlock: UnsafeRawBufferPointer
   var rootOffset = 0
   /// The first children of the root named "chosen" and "aliases" (or "chosen@…"), found by the
-  /// validation walk so /chosen and alias lookups cost no walk of their own; -1: none.
+  /// validating pass so /chosen and alias lookups cost no walk of their own; -1: none.
   var chosenOffset = -1
   var aliasesOffset = -1
 
   public var totalSize: Int { bytes.count }
 
-  /// Validates the header and walks the whole structure block once (see validateStructure).
+  /// Validates the header and the whole structure block in one pass (FDT.scan).
   /// `blob` may be longer than totalsize; the extra bytes are ignored.
   public init(_ blob: UnsafeRawBufferPointer) throws(FDTError) {
+    try self.init(blob) { _, _ in false }
+  }
+
+  /// Validates `blob` as init(_:) does and, in the same pass, reports its nodes to `body` as
+  /// walk(_:) does (until `body` returns false; validation goes on to the END token): boot-time
+  /// discovery without a second pass over the tree. `body` may see nodes of a blob that is found
+  /// malformed further on: when this throws, the caller must drop what `body` learned. The FDT
+  /// handed to `body` is safe to read (every accessor re-checks its offsets) and knows its root,
+  /// but not /chosen or /aliases (chosen is nil, an alias resolves to nothing) before the pass
+  /// ends: resolve stdout-path after the walk (QEMU puts /chosen last); FDTRootIndex makes that
+  /// cheap.
+  public init(_ blob: UnsafeRawBufferPointer, walk body: (FDT, FDTWalkNode) -> Bool) throws(FDTError) {
     let h = try FDTHeader(validating: blob)
     header = h
     bytes = slice(blob, 0..<Int(h.totalSize))
     structBlock = slice(bytes, h.structRange)
     stringsBlock = slice(bytes, h.stringsRange)
     reservationBlock = slice(bytes, h.reservationRange)
-    (rootOffset, chosenOffset, aliasesOffset) = try validateStructure()
+    rootOffset = FDT.firstNonNOP(structBlock)  // what scan checks is the root
+    (rootOffset, chosenOffset, aliasesOffset) = try scan(body)
   }
 
   /// Validates the blob at `address`, whose totalsize (read from its header) must not exceed
   /// `maxSize`. Reads nothing beyond min(maxSize, totalsize) bytes.
   public static func at(_ address: UnsafeRawPointer, maxSize: Int) throws(FDTError) -> FDT {
+    try FDT(blobAt(address, maxSize: maxSize))
+  }
+
+  /// at(_:maxSize:) with the nodes reported to `body` in the validating pass (init(_:walk:)).
+  public static func at(
+    _ address: UnsafeRawPointer, maxSize: Int, walk body: (FDT, FDTWalkNode) -> Bool
+  ) throws(FDTError) -> FDT {
+    try FDT(blobAt(address, maxSize: maxSize), walk: body)
+  }
+
+  /// Offset of the first structure-block token that is not a NOP (if the block holds no other, its
+  /// size: scan then fails).
+  static func firstNonNOP(_ s: UnsafeRawBufferPointer) -> Int {
+    var offset = 0
+    while offset <= s.count &- 4 && loadBE32(s, offset) == FDTTag.nop { offset &+= 4 }
+    return offset
+  }
+
+  /// The totalsize bytes at `address`, once the magic is there and totalsize ≤ maxSize.
+  static func blobAt(_ address: UnsafeRawPointer, maxSize: Int) throws(FDTError) -> UnsafeRawBufferPointer {
     guard maxSize >= FDTHeader.size else { throw .truncated }
     let head = UnsafeRawBufferPointer(start: address, count: FDTHeader.size)
     guard loadBE32(head, 0) == FDTHeader.magic else { throw .badMagic }
     guard let total = Int(exactly: loadBE32(head, 4)), total <= maxSize else { throw .truncated }
-    return try FDT(UnsafeRawBufferPointer(start: address, count: total))
-  }
-
-  /// Walks the structure block from its start. Guarantees on success: the first token other than
-  /// NOP begins the root; BEGIN_NODE and END_NODE balance with depth ≤ maxDepth; properties occur
-  /// only inside a node and before its first child; every name and string offset is valid; an END
-  /// token follows the root. Returns the root's offset and those of the first root children that
-  /// node(path:) would find for "/chosen" and "/aliases" (-1: none). Terminates: each token
-  /// advances ≥ 4 bytes.
-  func validateStructure() throws(FDTError) -> (root: Int, chosen: Int, aliases: Int) {
-    var offset = 0
-    var depth = 0
-    var root = -1
-    var chosen = -1, aliases = -1
-    let names = StringsCheck(stringsBlock)
-    var hasChild: UInt64 = 0  // bit d-1: the open node at depth d has had a child
-    while true {
-      let (token, next) = try decodeTokenInline(at: offset)
-      switch token {
-      case .nop:
-        break
-      case .beginNode(let name):
-        if depth == 0 {
-          guard root < 0 else { throw .badStructure }
-          root = offset
-        } else {
-          hasChild |= 1 << (depth - 1)
-          if depth == 1 {
-            let n = slice(structBlock, name)
-            if chosen < 0 && FDT.nameMatches(n, component: "chosen") { chosen = offset }
-            if aliases < 0 && FDT.nameMatches(n, component: "aliases") { aliases = offset }
-          }
-        }
-        guard depth < FDT.maxDepth else { throw .tooDeep }
-        depth += 1
-        hasChild &= ~(1 << (depth - 1))
-      case .endNode:
-        guard depth > 0 else { throw .badStructure }
-        depth -= 1
-      case .property(let nameOffset, _):
-        guard depth > 0, hasChild & (1 << (depth - 1)) == 0 else { throw .badStructure }
-        if !names.valid(nameOffset) { _ = try stringRange(at: nameOffset) }
-      case .end:
-        guard depth == 0, root >= 0 else { throw .badStructure }
-        return (root, chosen, aliases)
-      }
-      offset = next
-    }
+    return UnsafeRawBufferPointer(start: address, count: total)
   }
 
   /// Number of entries in the memory reservation block.
@@ -102,34 +88,4 @@ public struct FDT {
     else { return nil }
     return (address, size)
   }
-}
-
-/// Checks property-name offsets in O(1) instead of a search for each name's NUL (a tree names the
-/// same few dozen strings hundreds of times). One pass over the strings block finds its last NUL and
-/// the longest run of non-NUL bytes that ends in a NUL. When that run is at most
-/// maxPropertyNameLength bytes, every offset at or before the last NUL has its NUL within
-/// maxPropertyNameLength bytes: exactly what stringRange(at:) demands. Otherwise (or for an offset
-/// past the last NUL) valid says false and the caller asks stringRange.
-struct StringsCheck {
-  let lastNUL: Int  // -1: no usable shortcut
-
-  init(_ strings: UnsafeRawBufferPointer) {
-    var last = -1
-    var run = 0, longest = 0
-    var i = 0
-    while i < strings.count {
-      if strings[i] == 0 {
-        if run > longest { longest = run }
-        last = i
-        run = 0
-      } else {
-        run += 1
-      }
-      i += 1
-    }
-    lastNUL = longest <= FDT.maxPropertyNameLength ? last : -1
-  }
-
-  @inline(__always)
-  func valid(_ offset: Int) -> Bool { offset >= 0 && offset <= lastNUL }
 }

@@ -1,7 +1,7 @@
 // The /chosen node: console, kernel command line and initrd, as firmware or the hypervisor left them.
 
 extension FDT {
-  /// node(path: "/chosen"), found once by the validation walk.
+  /// node(path: "/chosen"), found once by the validating pass (FDT.scan).
   public var chosen: FDTNode? {
     guard chosenOffset >= 0 else { return nil }
     let n = FDTNode(offset: chosenOffset)

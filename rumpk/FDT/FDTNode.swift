@@ -57,6 +57,52 @@ extension FDT {
     }
   }
 
+  /// Calls `body` for each sibling that follows `node` (its parent's later children), in blob order,
+  /// until it returns false. Assumes nothing of `node`: a handle that is not a node has none.
+  /// Bounded by the structure block, as every walk.
+  func forEachSibling(after node: FDTNode, _ body: (FDTNode) -> Bool) {
+    guard var offset = bodyOffset(node) else { return }
+    var depth = 1  // 1: inside `node`; 0: between the parent's children
+    while let t = token(at: offset) {
+      switch t.token {
+      case .beginNode:
+        if depth == 0 && !body(FDTNode(offset: offset)) { return }
+        depth += 1
+      case .endNode:
+        if depth == 0 { return }
+        depth -= 1
+      case .end:
+        return
+      case .property, .nop:
+        break
+      }
+      offset = t.next
+    }
+  }
+
+  /// nameMatches(node, component:) without the search for the whole name's NUL: compares the
+  /// component in place and looks at the byte after it, so a name that differs early costs a load
+  /// or two. Assumes `node` is a node of this tree (for a handle that is not one, this says false
+  /// even for an empty component). Same answer as nameMatches for a node: all reads bounds-checked.
+  func nodeNameMatches(_ node: FDTNode, component: UnsafeRawBufferPointer) -> Bool {
+    let s = structBlock
+    let o = node.offset
+    guard o >= 0, o & 3 == 0, o <= s.count &- 4, loadBE32(s, o) == FDTTag.beginNode else { return false }
+    let name = o &+ 4
+    let n = component.count
+    guard n < s.count &- name else { return false }  // no room for the name and its NUL
+    var j = 0
+    while j < n {
+      let b = s[name &+ j]
+      if b != component[j] || b == 0 { return false }
+      j &+= 1
+    }
+    let after = s[name &+ n]
+    if after == 0 { return true }
+    return after == UInt8(ascii: "@") && indexOf(UInt8(ascii: "@"), in: component) == n
+      && indexOfNUL(s, from: name &+ n) != nil
+  }
+
   /// The first child of `node` whose name matches `name` as a path component does.
   public func child(of node: FDTNode, named name: StaticString) -> FDTNode? {
     withBytes(name) { child(of: node, component: $0) }

@@ -65,7 +65,11 @@ extension FDT {
 
   /// A property of 4 or 8 bytes, zero-extended.
   public func u64(_ node: FDTNode, _ name: StaticString) -> UInt64? {
-    guard let v = property(node, name) else { return nil }
+    property(node, name).flatMap { FDT.u64(value: $0) }
+  }
+
+  /// A value of 4 or 8 bytes, zero-extended.
+  static func u64(value v: UnsafeRawBufferPointer) -> UInt64? {
     switch v.count {
     case 4: return UInt64(loadBE32(v, 0))
     case 8: return readBE64(v, 0)
@@ -75,7 +79,12 @@ extension FDT {
 
   /// Cell `index` (32 bits) of a property; nil past its end.
   public func cell(_ node: FDTNode, _ name: StaticString, index: Int) -> UInt32? {
-    guard let v = property(node, name), index >= 0, index < v.count / 4 else { return nil }
+    property(node, name).flatMap { FDT.cell(value: $0, index: index) }
+  }
+
+  /// Cell `index` of a value; nil past its end.
+  static func cell(value v: UnsafeRawBufferPointer, index: Int) -> UInt32? {
+    guard index >= 0, index < v.count / 4 else { return nil }
     return loadBE32(v, index * 4)
   }
 
@@ -90,13 +99,18 @@ extension FDT {
   }
 
   public func string(_ node: FDTNode, _ name: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-    guard let v = property(node, name), let nul = indexOfNUL(v, from: 0) else { return nil }
-    return slice(v, 0..<nul)
+    property(node, name).flatMap { FDT.string(value: $0) }
   }
 
   public func stringEquals(_ node: FDTNode, _ name: StaticString, _ value: StaticString) -> Bool {
     guard let s = string(node, name) else { return false }
     return bytesEqual(s, value)
+  }
+
+  /// The first string of a value, without NUL; nil if the value holds no NUL.
+  static func string(value v: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    guard let nul = indexOfNUL(v, from: 0) else { return nil }
+    return slice(v, 0..<nul)
   }
 
   /// Calls `body` for each NUL-terminated string of a string-list property until it returns false.

@@ -25,8 +25,8 @@ extension FDT {
   /// Decodes the token at `offset` (relative to the structure block). Guarantees on success: every
   /// returned range lies inside its block, a property's name offset lies inside the strings block,
   /// and next ≥ offset + 4, so a walk that follows `next` ends within structBlock.count / 4 steps
-  /// whatever the blob holds. Property names are not scanned for their NUL here (validateStructure
-  /// does that once per blob, stringRange(at:) on demand): walks that skip properties then cost a
+  /// whatever the blob holds. Property names are not scanned for their NUL here (scan(_:) checks
+  /// them once per blob, stringRange(at:) on demand): walks that skip properties then cost a
   /// few loads per token instead of a byte loop over every name.
   /// Arithmetic: Int is 64 bits on every target and every offset and length here is below 2^32
   /// (they come from 32-bit fields or are bounded by the block), so sums cannot overflow and use &+.
@@ -34,8 +34,8 @@ extension FDT {
     try decodeTokenInline(at: offset)
   }
 
-  /// decodeToken inlined into the loops that run over the whole tree at boot (validateStructure,
-  /// walk, property lookups): a call per token there was about a third of discovery.
+  /// decodeToken inlined into the loops that run over the whole tree at boot (scan, that is
+  /// validation and walk, and property lookups): a call per token there was about a third of discovery.
   @inline(__always)
   func decodeTokenInline(at offset: Int) throws(FDTError) -> (token: FDTToken, next: Int) {
     let s = structBlock

@@ -25,72 +25,131 @@ public struct FDTWalkNode {
 }
 
 extension FDT {
-  /// Calls `body` for every node in depth-first blob order until it returns false. One walk; the
-  /// open nodes and their cell counts are kept on a stack of FDT.maxDepth entries (no allocation).
+  /// Calls `body` for every node in depth-first blob order until it returns false: the pass of
+  /// scan(_:) over the blob, whose errors (only in a blob changed after validation) end the walk.
   /// A node is reported once its properties have been read (at its first child or its end), with
   /// its "compatible" and "reg" values, so the common lookups need no second pass over them.
-  /// A node nested deeper than FDT.maxDepth (only in a blob changed after validation) ends the walk.
   public func walk(_ body: (FDTWalkNode) -> Bool) {
-    // Per open node: its offset, and its cell counts packed as address | size << 8 | seen bits.
-    var open = InlineArray<64, Int>(repeating: 0)
-    var cells = InlineArray<64, UInt32>(repeating: FDT.defaultCells)
-    var pending: FDTWalkNode? = nil  // the node whose properties are being read
-    var compatible: UnsafeRawBufferPointer? = nil, reg: UnsafeRawBufferPointer? = nil  // its values
-    var offset = rootOffset
+    _ = try? scan { _, n in body(n) }
+  }
+
+  /// The one pass over the structure block that validates it and walks it. Assumes the header
+  /// checks of FDTHeader(validating:) hold for self's blocks. Reads tokens from offset 0 to the END
+  /// token and guarantees on return: the first token other than NOP begins the root; BEGIN_NODE and
+  /// END_NODE balance with depth ≤ maxDepth; properties occur only inside a node and before its
+  /// first child; every node name has its NUL inside the block and every property name offset is
+  /// one stringRange(at:) accepts; an END token follows the root. Throws at the first violation.
+  /// Returns the root's offset and those of the first root children that node(path:) finds for
+  /// "/chosen" and "/aliases" (-1: none). Until `body` returns false, each node is reported with
+  /// self as walk(_:) says; afterwards the pass only validates. Terminates: each token advances
+  /// ≥ 4 bytes, and the open nodes and their cell counts live on stacks of maxDepth entries (no
+  /// allocation).
+  func scan(_ body: (FDT, FDTWalkNode) -> Bool) throws(FDTError) -> (root: Int, chosen: Int, aliases: Int) {
+    var open = InlineArray<64, Int>(repeating: 0)  // offset of the open node at each depth
+    var cells = InlineArray<64, UInt32>(repeating: FDT.defaultCells)  // address | size << 8 | seen bits
+    var hasChild: UInt64 = 0  // bit d-1: the open node at depth d has had a child
+    let names = StringsCheck(stringsBlock)
+    var reporting = true
+    // The node whose properties are being read (pending ≥ 0: its offset), and what it is reported
+    // with; kept in scalars, as an optional FDTWalkNode it was copied at every report.
+    var pending = -1, pendingParent = -1, pendingDepth = 0, pendingBody = 0, pendingCells = FDT.defaultCells
+    var pendingName = 0..<0
+    var compatible: UnsafeRawBufferPointer? = nil, reg: UnsafeRawBufferPointer? = nil
+    // Strings-block offsets found to hold "compatible", "reg", "#address-cells", "#size-cells" (-1:
+    // none yet). dtc and QEMU store each name once, so after the first match a name is recognised
+    // by its offset; another offset is still compared byte by byte (a blob need not share names).
+    var compatibleName = -1, regName = -1, addressCellsName = -1, sizeCellsName = -1
+    var root = -1, chosen = -1, aliases = -1
+    var offset = 0
     var depth = 0
-    while let t = try? decodeTokenInline(at: offset) {
+    while true {
+      let t = try decodeTokenInline(at: offset)
       // Any token but a property or NOP ends the pending node's properties: report it (one call
       // site, so the body is inlined once).
-      if var n = pending {
+      if pending >= 0 {
         switch t.token {
         case .property, .nop: break
         case .beginNode, .endNode, .end:
-          pending = nil
-          n.compatible = compatible
-          n.regValue = reg
-          if !body(n) { return }
+          reporting = body(self, FDTWalkNode(
+            node: FDTNode(offset: pending), parent: pendingParent >= 0 ? FDTNode(offset: pendingParent) : nil,
+            depth: pendingDepth, name: slice(structBlock, pendingName), addressCells: Int(pendingCells & 0xFF),
+            sizeCells: Int(pendingCells >> 8 & 0xFF), body: pendingBody, compatible: compatible, regValue: reg))
+          pending = -1
         }
       }
       switch t.token {
       case .beginNode(let name):
-        guard depth < FDT.maxDepth, depth < open.count else { return }
-        let c = depth > 0 ? cells[depth - 1] : FDT.defaultCells
-        pending = FDTWalkNode(
-          node: FDTNode(offset: offset), parent: depth > 0 ? FDTNode(offset: open[depth - 1]) : nil, depth: depth,
-          name: slice(structBlock, name), addressCells: Int(c & 0xFF), sizeCells: Int(c >> 8 & 0xFF), body: t.next)
-        compatible = nil
-        reg = nil
-        open[depth] = offset
-        cells[depth] = FDT.defaultCells
-        depth += 1
+        if depth == 0 {
+          guard root < 0 else { throw .badStructure }
+          root = offset
+        } else {
+          hasChild |= 1 &<< (depth &- 1)
+          // node(path: "/chosen") and "/aliases": the first child of the root that matches.
+          if depth == 1 && name.count >= 6 {
+            let first = structBlock[name.lowerBound]
+            let n = slice(structBlock, name)
+            if first == UInt8(ascii: "c"), chosen < 0, FDT.nameMatches(n, component: "chosen") {
+              chosen = offset
+            } else if first == UInt8(ascii: "a"), aliases < 0, FDT.nameMatches(n, component: "aliases") {
+              aliases = offset
+            }
+          }
+        }
+        guard depth < FDT.maxDepth else { throw .tooDeep }
+        if reporting {
+          pending = offset
+          pendingParent = depth > 0 ? open[depth &- 1] : -1
+          pendingDepth = depth
+          pendingBody = t.next
+          pendingCells = depth > 0 ? cells[depth &- 1] : FDT.defaultCells
+          pendingName = name
+          compatible = nil
+          reg = nil
+          open[depth] = offset
+          cells[depth] = FDT.defaultCells
+        }
+        depth &+= 1
+        hasChild &= ~(1 &<< (depth &- 1))
+      case .endNode:
+        guard depth > 0 else { throw .badStructure }
+        depth &-= 1
       case .property(let nameOffset, let value):
-        // Only three names matter here; their first bytes differ (decodeToken checked nameOffset).
-        guard depth > 0 else { break }
+        guard depth > 0, hasChild & (1 &<< (depth &- 1)) == 0 else { throw .badStructure }
+        if !names.valid(nameOffset) { _ = try stringRange(at: nameOffset) }
+        guard reporting else { break }
+        // Only four names matter here; their first bytes tell them apart (decodeToken checked
+        // nameOffset).
         switch stringsBlock[nameOffset] {
         case UInt8(ascii: "#"):
-          let d = depth - 1
+          let d = depth &- 1
           let v = value.count == 4 ? min(loadBE32(structBlock, value.lowerBound), 255) : nil
-          if cells[d] & FDT.addressSeen == 0, withBytes("#address-cells", { propertyNameEquals(nameOffset, $0) }) {
+          if cells[d] & FDT.addressSeen == 0, nameOffset == addressCellsName
+            || withBytes("#address-cells", { propertyNameEquals(nameOffset, $0) }) {
+            addressCellsName = nameOffset
             cells[d] = cells[d] & ~0xFF | (v ?? 2) | FDT.addressSeen
-          } else if cells[d] & FDT.sizeSeen == 0, withBytes("#size-cells", { propertyNameEquals(nameOffset, $0) }) {
+          } else if cells[d] & FDT.sizeSeen == 0, nameOffset == sizeCellsName
+            || withBytes("#size-cells", { propertyNameEquals(nameOffset, $0) }) {
+            sizeCellsName = nameOffset
             cells[d] = cells[d] & ~0xFF00 | (v ?? 1) << 8 | FDT.sizeSeen
           }
         case UInt8(ascii: "c"):
-          if pending != nil, compatible == nil, withBytes("compatible", { propertyNameEquals(nameOffset, $0) }) {
+          if pending >= 0, compatible == nil, nameOffset == compatibleName
+            || withBytes("compatible", { propertyNameEquals(nameOffset, $0) }) {
+            compatibleName = nameOffset
             compatible = slice(structBlock, value)
           }
         case UInt8(ascii: "r"):
-          if pending != nil, reg == nil, withBytes("reg", { propertyNameEquals(nameOffset, $0) }) {
+          if pending >= 0, reg == nil, nameOffset == regName
+            || withBytes("reg", { propertyNameEquals(nameOffset, $0) }) {
+            regName = nameOffset
             reg = slice(structBlock, value)
           }
         default:
           break
         }
-      case .endNode:
-        depth -= 1
-        if depth <= 0 { return }
       case .end:
-        return
+        guard depth == 0, root >= 0 else { throw .badStructure }
+        return (root, chosen, aliases)
       case .nop:
         break
       }
@@ -106,6 +165,22 @@ extension FDT {
   /// node's BEGIN_NODE.
   public func property(_ n: FDTWalkNode, _ name: StaticString) -> UnsafeRawBufferPointer? {
     withBytes(name) { property(body: n.body, $0) }
+  }
+
+  /// Cell `index` of `n`'s property `name`: cell(_:_:index:) without re-reading the BEGIN_NODE.
+  public func cell(_ n: FDTWalkNode, _ name: StaticString, index: Int) -> UInt32? {
+    property(n, name).flatMap { FDT.cell(value: $0, index: index) }
+  }
+
+  /// u64(_:_:) for a walk node.
+  public func u64(_ n: FDTWalkNode, _ name: StaticString) -> UInt64? {
+    property(n, name).flatMap { FDT.u64(value: $0) }
+  }
+
+  /// stringEquals(_:_:_:) for a walk node.
+  public func stringEquals(_ n: FDTWalkNode, _ name: StaticString, _ value: StaticString) -> Bool {
+    guard let v = property(n, name), let s = FDT.string(value: v) else { return false }
+    return bytesEqual(s, value)
   }
 
   /// Entry `index` of `n`'s reg, decoded with the parent's cell counts the walk carried.

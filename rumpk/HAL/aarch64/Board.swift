@@ -29,11 +29,21 @@ struct Board {
 
   /// Reads the device tree at `candidate` (or the RAM-start fallback). Assumes the tree may be
   /// absent or corrupt; on any error the fallbacks stay and boot continues with a warning.
+  /// Guarantees: the board statics change only from a tree that validated completely.
   static func discover(candidate: UInt) -> Bool {
+    let kinds = FDTNameSet("arm,pl011\0arm,gic-v3\0arm,armv8-timer\0")  // bits: Discovery.pl011 etc.
+    var found = Discovery()
+    var rootChildren = FDTRootIndex()  // /chosen comes last in QEMU's tree: stdout-path is resolved after
     var fdt: FDT? = nil
     dtbAddress = candidate != 0 ? candidate : ramStartFallback
     while true {
-      fdt = try? FDT.at(UnsafeRawPointer(bitPattern: dtbAddress)!, maxSize: 1 << 20)
+      found = Discovery()
+      rootChildren = FDTRootIndex()
+      fdt = try? FDT.at(UnsafeRawPointer(bitPattern: dtbAddress)!, maxSize: 1 << 20) { fdt, n in
+        rootChildren.visit(n)
+        found.visit(fdt, n, kinds.matches(n.compatible ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        return true
+      }
       if fdt != nil || dtbAddress == ramStartFallback { break }
       dtbAddress = ramStartFallback
     }
@@ -44,74 +54,76 @@ struct Board {
       gicRedistributorsEnd = 0x0900_0000
       return false
     }
-    // One walk over the tree (FDT.walk) finds every node below; a lookup per path or compatible
-    // string was a walk of its own, and each reg a further two to find the parent (0.9 M
-    // instructions on QEMU virt's tree). /chosen comes with the validation; the walk resolves an
-    // absolute stdout-path on the way (an alias is resolved with node(path:) afterwards).
-    let chosen = fdt.chosen
-    let stdoutValue = chosen.flatMap { fdt.stdoutPathValue(chosen: $0) }
-    var stdoutMatch = stdoutValue.flatMap { FDTPathMatch($0) }  // nil for an alias
-    var stdout: FDTNode? = nil, stdoutReg: (address: UInt64, size: UInt64)? = nil
-    var psciNode: FDTNode? = nil, memoryDone = false
-    var pl011Reg: (address: UInt64, size: UInt64)? = nil, pl011Done = false
-    var gicDone = false, timerDone = false
-    fdt.walk { n in
-      if stdoutMatch?.visit(n) == true {
-        stdout = n.node
-        stdoutReg = fdt.reg(n, index: 0)
-      }
-      if n.depth == 1 {  // node(path: "/psci") etc.: the first child of the root with that name
-        if psciNode == nil && FDT.nameMatches(n.name, component: "psci") { psciNode = n.node }
-        if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
-          memoryDone = true
-          if let reg = fdt.reg(n, index: 0) {
-            ramStart = reg.address
-            ramEnd = reg.address &+ reg.size
-          }
-        }
-      }
-      guard let compatible = n.compatible else { return true }
-      if !pl011Done && FDT.listContains(compatible, "arm,pl011") {
-        pl011Done = true
-        pl011Reg = fdt.reg(n, index: 0)
-      }
-      if !gicDone && FDT.listContains(compatible, "arm,gic-v3") {
-        gicDone = true
-        if let d = fdt.reg(n, index: 0), let r = fdt.reg(n, index: 1) {
-          gicDistributor = UInt(d.address)
-          gicRedistributors = UInt(r.address)
-          gicRedistributorsEnd = UInt(r.address &+ r.size)
-          gicRedistributorStride = UInt(fdt.u64(n.node, "redistributor-stride") ?? 0)
-        }
-      }
-      // interrupts = <type number flags> x4: secure, non-secure, virtual, hypervisor; type 1 = PPI.
-      if !timerDone && FDT.listContains(compatible, "arm,armv8-timer") {
-        timerDone = true
-        if fdt.cell(n.node, "interrupts", index: 6) == 1, let ppi = fdt.cell(n.node, "interrupts", index: 7), ppi < 16 {
-          timerINTID = 16 + ppi
-        }
-      }
-      // Stop once everything is found.
-      return !(pl011Done && gicDone && timerDone && memoryDone && psciNode != nil
-               && (stdout != nil || stdoutMatch == nil))
-    }
-    // The console: the node /chosen stdout-path names, else the first PL011.
-    if stdout == nil, stdoutMatch == nil, let stdoutValue, let out = fdt.node(path: stdoutValue) {
-      stdout = out
-      stdoutReg = fdt.reg(out, index: 0)
-    }
-    if stdout != nil, let reg = stdoutReg {
-      uart = PL011(base: UInt(reg.address))
-    } else if let reg = pl011Reg {
-      uart = PL011(base: UInt(reg.address))
-    }
-    if let psciNode, fdt.stringEquals(psciNode, "method", "smc") {
-      psci = .smc
-    }
-    if let chosen {
-      semihosting = fdt.bootargsContains("rumpk.semihosting", chosen: chosen)
-      if let seed = fdt.property(chosen, "rng-seed") { rngSeed = seed }
-    }
+    found.commit(fdt, rootChildren)
     return true
+  }
+}
+
+/// What one validating walk over the tree (FDT.at(_:maxSize:walk:)) learns, kept aside until the
+/// tree has validated to its end. A lookup per path or compatible string was a walk of its own,
+/// and the validation another pass (docs/decisions/K6-el0-npls.md, boot cost).
+struct Discovery {
+  /// The device kinds: the bits of the names discover's FDTNameSet matches.
+  static let pl011: UInt32 = 1, gicV3: UInt32 = 2, timer: UInt32 = 4
+  var seen: UInt32 = 0
+  var memory: (address: UInt64, size: UInt64)? = nil, memoryDone = false
+  var psciNode = false, psciSMC = false
+  var pl011Reg: (address: UInt64, size: UInt64)? = nil
+  var gic: (distributor: UInt64, redistributors: UInt64, end: UInt64, stride: UInt64)? = nil
+  var timerINTID: UInt32? = nil
+
+  /// Takes what it needs from `n`, a node of the walk over `fdt` whose compatible has the kinds
+  /// `matched` (Discovery.pl011 etc.). The first node of each kind counts.
+  mutating func visit(_ fdt: FDT, _ n: FDTWalkNode, _ matched: UInt32) {
+    if n.depth == 1 {  // node(path: "/psci") etc.: the first child of the root with that name
+      if !psciNode && FDT.nameMatches(n.name, component: "psci") {
+        psciNode = true
+        psciSMC = fdt.stringEquals(n, "method", "smc")
+      }
+      if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
+        memoryDone = true
+        memory = fdt.reg(n, index: 0)
+      }
+    }
+    let kind = matched & ~seen
+    if kind == 0 { return }
+    seen |= kind
+    if kind & Discovery.pl011 != 0 { pl011Reg = fdt.reg(n, index: 0) }
+    if kind & Discovery.gicV3 != 0, let d = fdt.reg(n, index: 0), let r = fdt.reg(n, index: 1) {
+      gic = (d.address, r.address, r.address &+ r.size, fdt.u64(n, "redistributor-stride") ?? 0)
+    }
+    // interrupts = <type number flags> x4: secure, non-secure, virtual, hypervisor; type 1 = PPI.
+    if kind & Discovery.timer != 0, fdt.cell(n, "interrupts", index: 6) == 1,
+      let ppi = fdt.cell(n, "interrupts", index: 7), ppi < 16 {
+      timerINTID = 16 + ppi
+    }
+  }
+
+  /// Sets the board from what the walk found and from /chosen: the console is the node stdout-path
+  /// names, else the first PL011. Assumes `fdt` is the validated tree the walk went over and
+  /// `rootChildren` was fed by it.
+  func commit(_ fdt: FDT, _ rootChildren: FDTRootIndex) {
+    if let memory {
+      Board.ramStart = memory.address
+      Board.ramEnd = memory.address &+ memory.size
+    }
+    if let gic {
+      Board.gicDistributor = UInt(gic.distributor)
+      Board.gicRedistributors = UInt(gic.redistributors)
+      Board.gicRedistributorsEnd = UInt(gic.end)
+      Board.gicRedistributorStride = UInt(gic.stride)
+    }
+    if let timerINTID { Board.timerINTID = timerINTID }
+    if psciSMC { Board.psci = .smc }
+    var console = pl011Reg
+    if let chosen = fdt.chosen {
+      if let path = fdt.stdoutPathValue(chosen: chosen), let out = rootChildren.node(path: path, in: fdt) {
+        let cells = out.parent.map { (fdt.addressCells($0), fdt.sizeCells($0)) } ?? (2, 1)
+        if let reg = fdt.reg(out.node, index: 0, addressCells: cells.0, sizeCells: cells.1) { console = reg }
+      }
+      Board.semihosting = fdt.bootargsContains("rumpk.semihosting", chosen: chosen)
+      if let seed = fdt.property(chosen, "rng-seed") { Board.rngSeed = seed }
+    }
+    if let console { Board.uart = PL011(base: UInt(console.address)) }
   }
 }

@@ -8,7 +8,7 @@
 //                           window B 0x1000_0000  an alias of Wild; in the shared tables nothing,
 //                                                 in a fiber's EL0 view exactly its partition's
 //                                                 pages (read-only where the partition says so)
-//   GiB 128 (deviceAlias) [0, 1 GiB) physical: Device-nGnRnE, never executable, EL1 only. Every
+//   GiB 8 (deviceAlias)   [0, 1 GiB) physical: Device-nGnRnE, never executable, EL1 only. Every
 //                         MMIO block of QEMU virt lies in GiB 0, where the windows are, so the
 //                         kernel reaches devices at deviceAlias + PA (`device`).
 //   the GiB of the cell   identity, a level-2 table of 2 MiB blocks, Normal write-back, EL1 only
@@ -59,8 +59,10 @@ enum MMU {
   /// nG: the TLB tags the entry with the ASID (Wild, where views differ).
   static let notGlobal: UInt64 = 1 << 11
 
-  /// Where the kernel sees physical [0, 1 GiB) (every MMIO block of the board): GiB 128.
-  static let deviceAlias: UInt64 = 128 << 30
+  /// Where the kernel sees physical [0, 1 GiB) (every MMIO block of the board): GiB 8, above the
+  /// RAM a cell may have (`enable` maps RAM up to 8 GiB), so the level-1 table stays 16 entries.
+  static let deviceAlias: UInt64 = 8 << 30
+  static let deviceGiB = 8
   /// The NPL windows (K9): A holds the NPL image and heap, B aliases Wild.
   static let windowA: UInt64 = 0x0800_0000
   static let windowB: UInt64 = 0x1000_0000
@@ -77,6 +79,8 @@ enum MMU {
   nonisolated(unsafe) static var low: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var l2Base: UInt64 = 0
   nonisolated(unsafe) static var cellGiB = 0
+  /// Entries of the level-1 table in use: the translated VA range is l1Count GiB (T0SZ follows).
+  nonisolated(unsafe) static var l1Count = 16
   static let poolTables = 12
   nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
@@ -109,26 +113,27 @@ enum MMU {
   nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
   /// Turns the MMU and caches on first thing, before the device tree is read, with a level-1 table
-  /// of 1 GiB blocks (the last page of `.pagetables`): [0, 1 GiB) Device at 0 and at deviceAlias,
-  /// [1, 4 GiB) Normal, EL1 only, executable in the image's GiB. From here on every access is to Normal memory (or aligned
-  /// MMIO), so the Swift code is built without -mstrict-align (build-image). `enable` moves to the
-  /// real tables once the memory plan is known.
+  /// of 1 GiB blocks (the last page of `.pagetables`; 16 entries, a 34-bit VA range): [0, 1 GiB)
+  /// Device at 0 and at deviceAlias, [1, 4 GiB) Normal, EL1 only, executable in the image's GiB.
+  /// From here on every access is to Normal memory (or aligned MMIO), so the Swift code is built
+  /// without -mstrict-align (build-image). `enable` moves to the real tables once the memory plan
+  /// is known.
   static func early() {
     let t = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() - 4096)!
     let imageGiB = Int(rumpk_image_start() / UInt(gib))
-    for i in 0..<512 {
-      let base = UInt64(i) * gib
-      if i == 0 {
-        t[i] = base | block | attrDevice | accessFlag | neverExecute
-      } else if UInt64(i) << 30 == deviceAlias {
-        t[i] = block | attrDevice | accessFlag | neverExecute
-      } else if i < 4 {
-        t[i] = base | block | normal | uxn | (i == imageGiB ? 0 : pxn)
-      } else {
-        t[i] = 0
-      }
-    }
-    _ = turnOn(t, 4)
+    t[0] = block | attrDevice | accessFlag | neverExecute
+    for i in 1..<4 { t[i] = UInt64(i) * gib | block | normal | uxn | (i == imageGiB ? 0 : pxn) }
+    for i in 4..<16 { t[i] = 0 }
+    t[deviceGiB] = block | attrDevice | accessFlag | neverExecute
+    _ = turnOn(t, 4, entries: 16)
+  }
+
+  /// The level-1 entries that cover `gibs` GiB: a power of two from 4 to 512, so that the VA range
+  /// (T0SZ) matches the table exactly. Every GiB beyond `gibs` that the table covers is unmapped.
+  static func l1Entries(_ gibs: UInt64) -> Int {
+    var n = 4
+    while n < 512 && UInt64(n) < gibs { n *= 2 }
+    return n
   }
 
   /// Builds the shared tables for `plan` and moves to them (or turns the MMU, data and instruction
@@ -152,9 +157,11 @@ enum MMU {
       return 4 * gib  // stays on the early map
     }
     for e in 0..<viewCount { meta[e * metaWords] = 0 }
-    let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), 512)
+    let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), UInt64(deviceGiB))
+    if ramEnd > deviceAlias { Console.put("rumpk: RAM above 8 GiB is not mapped (the device alias is there)\n") }
     cellGiB = Int(plan.image.base / gib)
-    for i in 0..<512 {
+    l1Count = l1Entries(UInt64(max(deviceGiB, cellGiB) + 1))
+    for i in 0..<l1Count {
       let base = UInt64(i) * gib
       if i == 0 {
         l1[i] = UInt64(UInt(bitPattern: low)) | tableOrPage
@@ -178,7 +185,7 @@ enum MMU {
     guard plan.image.base >= gibBase, max(plan.wild.end, plan.heap.end) <= gibBase + gib,
           plan.heap.end >= nplLoad, imageBytes <= windowSize, wild.size <= windowSize else {
       Console.put("rumpk: the cell spans GiBs or outgrows the NPL windows; NPLs cannot run at EL0\n")
-      return turnOn(l1, gibs)
+      return turnOn(l1, gibs, entries: l1Count)
     }
     // Identity: the kernel's text and rodata are open to EL0 (svc stubs, runtime), the rest EL1 only.
     let image = plan.image.base, textEnd = UInt64(rumpk_text_end()), rodataEnd = UInt64(rumpk_rodata_end())
@@ -198,12 +205,12 @@ enum MMU {
     guard identity, nplMapped else {
       Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
       for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData; low[i] = 0 }
-      return turnOn(l1, gibs)
+      return turnOn(l1, gibs, entries: l1Count)
     }
     imageWindow = UserWindow(user: windowA, kernel: nplLoad, size: imageBytes)
     partitionWindow = UserWindow(user: windowB, kernel: wild.base, size: wild.size)
     ready = true
-    return turnOn(l1, gibs)
+    return turnOn(l1, gibs, entries: l1Count)
   }
 
   /// Maps [from, to) of the GiB whose level-2 table is `l2t` (its first address `l2VA`) to the
@@ -250,11 +257,15 @@ enum MMU {
     return true
   }
 
-  static func turnOn(_ l1: UnsafeMutablePointer<UInt64>, _ gibs: UInt64) -> UInt64 {
-    // TCR_EL1: T0SZ 25 (39-bit VA, walk starts at level 1), walks write-back cacheable and inner
-    // shareable, TG0 4 KiB, TTBR1 walks off (EPD1, TG1 4 KiB), IPS = the CPU's PA range (≤ 48 bits).
+  /// Loads `l1` (`entries` entries, a power of two from 4 to 512) and turns the MMU and caches on
+  /// (or moves to it). Returns the end of the Normal range, `gibs` GiB.
+  static func turnOn(_ l1: UnsafeMutablePointer<UInt64>, _ gibs: UInt64, entries: Int) -> UInt64 {
+    // TCR_EL1: T0SZ = 64 - (30 + log2 entries), 25 to 32 (a VA range of `entries` GiB, walk starts
+    // at level 1), walks write-back cacheable and inner shareable, TG0 4 KiB, TTBR1 walks off
+    // (EPD1, TG1 4 KiB), IPS = the CPU's PA range (≤ 48 bits).
+    let t0sz = UInt64(34 - entries.trailingZeroBitCount)
     let pa = min(read_id_aa64mmfr0_el1() & 0xF, 5)
-    let tcr: UInt64 = 25 | 1 << 8 | 1 << 10 | 3 << 12 | 0 << 14 | 1 << 23 | 2 << 30 | pa << 32
+    let tcr: UInt64 = t0sz | 1 << 8 | 1 << 10 | 3 << 12 | 0 << 14 | 1 << 23 | 2 << 30 | pa << 32
     rumpk_mmu_on(mair, tcr, UInt64(UInt(bitPattern: l1)))
     return gibs * gib
   }
@@ -317,7 +328,8 @@ enum MMU {
   /// Resets view `e`'s tables to copies of the shared level 1 and `low`, no private tables.
   static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt>, _ v1: UnsafeMutablePointer<UInt64>) {
     let v2 = v1 + 512
-    for i in 0..<512 { v1[i] = l1[i]; v2[i] = low[i] }
+    for i in 0..<l1Count { v1[i] = l1[i] }
+    for i in 0..<512 { v2[i] = low[i] }
     v1[0] = UInt64(UInt(bitPattern: v2)) | tableOrPage
     m[2] = 0
     m[3] = 0
