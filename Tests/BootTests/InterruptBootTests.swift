@@ -44,7 +44,7 @@ final class InterruptBootTests: XCTestCase {
 
   func testMMUAndGICComeUpFromTheDeviceTree() throws {
     let r = try run("hello")
-    XCTAssertTrue(r.has("rumpk: MMU and caches on: devices at 0x2000000000 + PA, RAM identity up to 0x100000000, NPL windows A 0x8000000 B 0x10000000"), r.stdout)
+    XCTAssertTrue(r.has("rumpk: MMU and caches on: devices at 0x200000000 + PA, RAM identity up to 0x100000000, NPL windows A 0x8000000 B 0x10000000"), r.stdout)
     XCTAssertTrue(r.has("rumpk: GICv3 distributor 0x8000000 redistributor 0x80A0000, timer INTID 27"), r.stdout)
     XCTAssertTrue(r.has("hello: Hello from an NPL"), r.stdout)
   }

@@ -193,15 +193,16 @@ enum MMU {
                        physical: image & ~(twoMiB - 1), points: (image, textEnd, rodataEnd)) { a in
       a >= image && a < textEnd ? userText : a >= textEnd && a < rodataEnd ? userReadOnly : kernelData
     }
-    // Window A: the NPL image where it is linked, the NPL heap after it.
-    let text = (UInt64(rumpk_npl_text_start()), UInt64(rumpk_npl_text_end()))
-    let rodataEndA = UInt64(rumpk_npl_rodata_end())
+    // Window A: the NPL image where it is linked, then (2 MiB aligned, link.ld) the NPL heap.
+    let textEndA = UInt64(rumpk_npl_text_end())
     let dataStartA = UInt64(rumpk_data_start())
+    let bssEndA = (UInt64(rumpk_npl_bss_end()) + page - 1) & ~(page - 1)
+    let heapA = UInt64(rumpk_heap_start())
     let endA = windowA + imageBytes
-    let nplMapped = map(low, 0, from: windowA, to: (endA + page - 1) & ~(page - 1), physical: nplLoad,
-                        points: (text.1, dataStartA, endA)) { a in
-      a < text.1 ? userText : a < dataStartA ? userReadOnly : userData
-    }
+    let nplMapped = map(low, 0, from: windowA, to: bssEndA, physical: nplLoad, points: (textEndA, dataStartA, bssEndA)) { a in
+      a < textEndA ? userText : a < dataStartA ? userReadOnly : userData
+    } && map(low, 0, from: heapA, to: (endA + page - 1) & ~(page - 1), physical: nplLoad + (heapA - windowA),
+             points: (heapA, heapA, heapA)) { _ in userData }
     guard identity, nplMapped else {
       Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
       for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData; low[i] = 0 }
@@ -238,21 +239,26 @@ enum MMU {
       pool += 512
       slot.pointee = UInt64(UInt(bitPattern: t)) | tableOrPage
       let first = Int((va / page) & 511)
-      for n in 0..<first { t[n] = 0 }
+      t.update(repeating: 0, count: first)
       var n = first
       while va < end {
         var next = end
         func limit(_ p: UInt64) { if p > va && p < next { next = p } }
         limit(points.0); limit(points.1); limit(points.2)
-        next = (next + page - 1) & ~(page - 1)
+        next = (next &+ page &- 1) & ~(page &- 1)
         let bits = tableOrPage | attributes(va)
-        while va < next {
-          t[n] = (physical &+ (va &- from)) | bits
-          n += 1
-          va += page
+        var entry = (physical &+ (va &- from)) | bits
+        var p = t + n
+        let stop = p + Int((next &- va) / page)
+        while p < stop {
+          p.pointee = entry
+          entry &+= page
+          p += 1
         }
+        n = p - t
+        va = next
       }
-      while n < 512 { t[n] = 0; n += 1 }
+      (t + n).update(repeating: 0, count: 512 &- n)
     }
     return true
   }

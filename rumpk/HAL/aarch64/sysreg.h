@@ -103,7 +103,8 @@ static inline uintptr_t rumpk_rodata_end(void) { return (uintptr_t)__rodata_end;
 static inline uintptr_t rumpk_kdata_start(void) { return (uintptr_t)__kdata_start; }
 // The NPL image (K9-npl-windows.md): linked at window A, loaded at __npl_load; the NPL heap
 // follows it (__heap_start in window A, __heap_load where it is in RAM).
-extern char __npl_load[], __npl_text_start[], __npl_text_end[], __npl_rodata_end[], __heap_load[];
+extern char __npl_load[], __npl_text_start[], __npl_text_end[], __npl_rodata_end[], __heap_load[], __bss_end[];
+static inline uintptr_t rumpk_npl_bss_end(void) { return (uintptr_t)__bss_end; }
 static inline uintptr_t rumpk_npl_load(void) { return (uintptr_t)__npl_load; }
 static inline uintptr_t rumpk_npl_text_start(void) { return (uintptr_t)__npl_text_start; }
 static inline uintptr_t rumpk_npl_text_end(void) { return (uintptr_t)__npl_text_end; }
