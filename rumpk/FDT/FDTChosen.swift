@@ -52,7 +52,13 @@ extension FDT {
   /// bootargsContains for an already found /chosen node.
   public func bootargsContains(_ word: StaticString, chosen c: FDTNode) -> Bool {
     guard let args = string(c, "bootargs") else { return false }
-    return withBytes(word) { wanted in
+    return FDT.words(args, contain: word)
+  }
+
+  /// True when `word` is one whole space- or tab-separated word of `args` (a bootargs value), so a
+  /// caller that looks for several words reads the property once.
+  public static func words(_ args: UnsafeRawBufferPointer, contain word: StaticString) -> Bool {
+    withBytes(word) { wanted in
       var start = 0
       while start < args.count {
         var end = start

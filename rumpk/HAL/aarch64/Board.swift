@@ -3,6 +3,7 @@
 // runs directly under QEMU and as a Rumkv cell.
 
 import FDT
+import RumpkKernel
 
 enum PSCIConduit { case hvc, smc }
 
@@ -121,7 +122,10 @@ struct Discovery {
         let cells = out.parent.map { (fdt.addressCells($0), fdt.sizeCells($0)) } ?? (2, 1)
         if let reg = fdt.reg(out.node, index: 0, addressCells: cells.0, sizeCells: cells.1) { console = reg }
       }
-      Board.semihosting = fdt.bootargsContains("rumpk.semihosting", chosen: chosen)
+      if let args = fdt.string(chosen, "bootargs") {
+        Board.semihosting = FDT.words(args, contain: "rumpk.semihosting")
+        FiberSwitchBench.requested = FDT.words(args, contain: "rumpk.bench=switch")
+      }
       if let seed = fdt.property(chosen, "rng-seed") { Board.rngSeed = seed }
     }
     if let console { Board.uart = PL011(base: UInt(console.address)) }

@@ -3,6 +3,7 @@
 // the boot hart has Sstc (stimecmp). Same image directly under OpenSBI or as a Rumkv cell.
 
 import FDT
+import RumpkKernel
 
 struct Board {
   nonisolated(unsafe) static var uart = UART16550(base: UART16550.fallbackBase)
@@ -81,6 +82,9 @@ struct Board {
     }
     if let reg = testReg {
       testDevice = UInt(reg.address)
+    }
+    if let chosen, let args = fdt.string(chosen, "bootargs") {
+      FiberSwitchBench.requested = FDT.words(args, contain: "rumpk.bench=switch")
     }
     if let chosen, let seed = fdt.property(chosen, "rng-seed") {
       rngSeed = seed
