@@ -56,12 +56,13 @@ enum MMU {
   static let kernelASID: UInt64 = 0
   static let userASID: UInt64 = 1
 
-  /// The U-mode view's level-3 tables: consecutive tables cover consecutive 2 MiB blocks from
-  /// l3Base; l3Pages entries in all. The SysTable page's entry in whichever table holds it.
-  nonisolated(unsafe) static var l3: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
-  nonisolated(unsafe) static var l3Base: UInt64 = 0
-  nonisolated(unsafe) static var l3Pages: UInt64 = 0
-  nonisolated(unsafe) static var sysTablePTE: UnsafeMutablePointer<UInt64>? = nil
+  // Tables: kernel L1 and L2 (the cell's GiB), U-mode L1 and L2, then a pool of level-3 tables
+  // handed out in order (never returned) for the 2 MiB blocks that need 4 KiB pages.
+  nonisolated(unsafe) static var userL2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var gibBase: UInt64 = 0
+  nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var sysTablePage: UInt64 = 0
   nonisolated(unsafe) static var wild = Region.empty
   nonisolated(unsafe) static var ready = false
   nonisolated(unsafe) static var hasASIDs = false
@@ -82,106 +83,155 @@ enum MMU {
   static func satp(_ root: UnsafeMutablePointer<UInt64>, _ asid: UInt64) -> UInt64 {
     sv39 | asid << 44 | UInt64(UInt(bitPattern: root)) >> 12
   }
+  /// A valid entry with none of R, W, X points at the next level; otherwise it is a leaf.
+  @inline(__always)
+  static func isPointer(_ e: UInt64) -> Bool { e & (valid | read | write | execute) == valid }
+
+  /// Writes `count` consecutive entries from `entry` on, the PPN advancing `step` (in 4 KiB pages)
+  /// per entry (step 0: `count` copies of `entry`, e.g. zeros). Four stores per iteration: table
+  /// fills are most of the boot's own work. Not inlined, so a zero fill stays this loop rather than
+  /// becoming a call to the runtime's slower memset.
+  @inline(never)
+  static func fillPages(_ to: UnsafeMutablePointer<UInt64>, _ count: Int, _ entry: UInt64, step: UInt64 = 1) {
+    var p = to
+    var e = entry
+    let end = to + count
+    let d = step << 10
+    while end - p >= 4 {
+      p[0] = e
+      p[1] = e &+ d
+      p[2] = e &+ 2 &* d
+      p[3] = e &+ 3 &* d
+      p += 4
+      e &+= 4 &* d
+    }
+    while p < end {
+      p.pointee = e
+      p += 1
+      e &+= d
+    }
+  }
+
+  /// A level-3 table from the pool, or nil when the pool is empty.
+  static func takeTable() -> UnsafeMutablePointer<UInt64>? {
+    guard pool < poolEnd else { return nil }
+    let t = pool
+    pool += 512
+    return t
+  }
+
+  /// Maps the 2 MiB blocks [first, last) of the cell's GiB in the level-2 table `l2`: a megapage
+  /// where `attributes` is constant over the block, else a pool table of 4 KiB pages filled segment
+  /// by segment. `points` are the addresses where `attributes` may change, ascending (unused ones
+  /// UInt64.max); `attributes` is asked only at page starts and is constant over the pages between
+  /// two consecutive points rounded up to pages. False when the pool ran out.
+  static func mapBlocks(_ l2: UnsafeMutablePointer<UInt64>, _ first: UInt64, _ last: UInt64,
+                        _ unrounded: InlineArray<8, UInt64>, _ attributes: (UInt64) -> UInt64) -> Bool {
+    var points = unrounded
+    for k in 0..<8 where points[k] != UInt64.max { points[k] = (points[k] &+ page &- 1) & ~(page - 1) }
+    var k = 0  // the first point above the current address
+    var base = first
+    while base < last {
+      let end = base + twoMiB
+      while k < 8 && points[k] <= base { k += 1 }
+      let slot = l2 + Int((base - gibBase) / twoMiB)
+      if k < 8 && points[k] < end {
+        guard let t = takeTable() else { return false }
+        var address = base
+        while address < end {
+          while k < 8 && points[k] <= address { k += 1 }
+          let next = k < 8 ? min(points[k], end) : end
+          fillPages(t + Int((address - base) / page), Int((next - address) / page), leaf(address, attributes(address)))
+          address = next
+        }
+        slot.pointee = pointer(to: t)
+      } else {
+        slot.pointee = leaf(base, attributes(base))
+      }
+      base = end
+    }
+    return true
+  }
 
   /// Builds both views for `plan` and loads the kernel view. Returns the end of the mapped range
   /// (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode) when the hart has no Sv39,
   /// the cell's image, heap, Bridgehead and Wild are not in one GiB, or the tables do not fit.
+  /// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
+  /// uniform, 4 KiB pages only in the blocks with a boundary inside (the image's sections, the end
+  /// of the NPL heap). Wild stays in megapages, S-only; `set` splits a Wild block of the U-mode view
+  /// when a partition page inside it is first opened, and `resync` the SysTable's block when it is
+  /// sealed.
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     func table(_ n: Int) -> UnsafeMutablePointer<UInt64> { UnsafeMutablePointer<UInt64>(bitPattern: tables + UInt(n) * UInt(page))! }
-    let capacity = Int(UInt64(rumpk_page_tables_end() - tables) / page)
-    let kernelL1 = table(0), kernelL2 = table(1), userL1 = table(2), userL2 = table(3)
+    let kernelL1 = table(0), kernelL2 = table(1), userL1 = table(2)
+    userL2 = table(3)
+    pool = table(4)
+    poolEnd = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() & ~UInt(page - 1))!
 
     let cellGiB = plan.image.base / gib
-    let gibBase = cellGiB * gib
+    gibBase = cellGiB * gib
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, cellGiB + 1), 256)  // Sv39: identity below 256 GiB
+    let image = plan.image.base
     let textEnd = plan.text.end
     let userTextStart = UInt64(rumpk_user_text_start())
     let stackBottom = UInt64(rumpk_stack_bottom())
-    let first = plan.image.base & ~(twoMiB - 1)
-    // Kernel view: level 3 only where text and rodata are; user view: up to the end of Wild.
-    let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
-    let kernelCount = (kernelLast - first) / twoMiB
+    let dataStart = plan.writableShared.base
+    let sharedEnd = plan.writableShared.end
+    let modePage = UInt64(rumpk_mode_word_address())
+    let modeUserPage = UInt64(rumpk_mode_user_page())
+    let first = image & ~(twoMiB - 1)
     let last = (max(plan.wild.end, plan.heap.end) + twoMiB - 1) & ~(twoMiB - 1)
-    let count = (last - first) / twoMiB
-    let sysTable = UInt64(SysTableLayout.address) & ~(page - 1)
-    let sysTableBlock = sysTable & ~(twoMiB - 1)
-    let sysTableInGiB = sysTable / gib == cellGiB
-    let sysTableOwnBlock = sysTableInGiB && (sysTableBlock < first || sysTableBlock >= last)
-    guard last <= gibBase + gib, 4 + Int(kernelCount + count) + (sysTableOwnBlock ? 1 : 0) <= capacity else {
-      Console.put("rumpk: no room for the Sv39 tables; NPLs stay in S-mode\n")
+    guard last <= gibBase + gib else {
+      Console.put("rumpk: the cell spans GiBs; NPLs stay in S-mode\n")
       return 0
     }
 
-    for i in 0..<512 {
-      let base = UInt64(i) * gib
-      let entry: UInt64 = UInt64(i) < gibs ? leaf(base, kernelData) : 0
-      kernelL1[i] = UInt64(i) == cellGiB ? pointer(to: kernelL2) : entry
-      userL1[i] = UInt64(i) == cellGiB ? pointer(to: userL2) : entry
-    }
-    for i in 0..<512 {
-      let e = leaf(gibBase + UInt64(i) * twoMiB, kernelData)
-      kernelL2[i] = e
-      userL2[i] = e
-    }
+    fillPages(kernelL1, Int(gibs), leaf(0, kernelData), step: gib / page)
+    fillPages(kernelL1 + Int(gibs), 512 - Int(gibs), 0, step: 0)
+    fillPages(userL1, 512, 0, step: 0)
+    for i in 0..<Int(gibs) { userL1[i] = kernelL1[i] }
+    kernelL1[Int(cellGiB)] = pointer(to: kernelL2)
+    userL1[Int(cellGiB)] = pointer(to: userL2)
+    fillPages(kernelL2, 512, leaf(gibBase, kernelData), step: 512)
+    fillPages(userL2, 512, leaf(gibBase, kernelData), step: 512)
 
-    // Kernel view: text executable, rodata read-only, the rest of those blocks read/write.
-    let kernelL3 = table(4)
-    for n in 0..<(kernelCount * 512) {
-      let address = first + n * page
-      let attributes: UInt64
-      if address >= plan.image.base && address < textEnd {
-        attributes = kernelText
-      } else if address >= textEnd && address < stackBottom {
-        attributes = kernelReadOnly
-      } else {
-        attributes = kernelData
-      }
-      kernelL3[Int(n)] = leaf(address, attributes)
+    // Kernel view: text executable, rodata read-only, the rest read/write. U-mode view: the table
+    // in the header; the mode word's page is patched below.
+    var kernelPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
+    kernelPoints[0] = textEnd
+    kernelPoints[1] = stackBottom
+    var userPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
+    // Ascending, in link.ld order.
+    userPoints[0] = userTextStart
+    userPoints[1] = textEnd
+    userPoints[2] = stackBottom
+    userPoints[3] = modePage
+    userPoints[4] = modePage + page
+    userPoints[5] = dataStart
+    userPoints[6] = sharedEnd
+    let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
+    let mapped = mapBlocks(kernelL2, first, kernelLast, kernelPoints) { a in
+      a >= image && a < textEnd ? kernelText : a >= textEnd && a < stackBottom ? kernelReadOnly : kernelData
+    } && mapBlocks(userL2, first, last, userPoints) { a in
+      if a >= image && a < userTextStart { return kernelText }  // boot code and the trap path
+      if a >= userTextStart && a < textEnd { return userText }
+      if a >= textEnd && a < stackBottom { return userReadOnly }
+      if a >= dataStart && a < sharedEnd { return userData }
+      return kernelData  // boot stack, tables, kdata, kbss, kheap, Bridgehead, Wild
     }
-    for b in 0..<kernelCount {
-      kernelL2[Int((first - gibBase) / twoMiB + b)] = pointer(to: kernelL3 + Int(b * 512))
+    guard mapped else {
+      Console.put("rumpk: no room for the Sv39 tables; NPLs stay in S-mode\n")
+      return 0
     }
-
-    // U-mode view. The mode word's page shows __mode_user_page, whose word is 1 (Runtime/Heap.swift:
-    // NPL code allocates from the NPL heap and prints through syscalls); the kernel view keeps the
-    // word's own page, 0 since boot.S.
-    let modePage = UInt64(rumpk_mode_word_address())
-    let modeUserPage = UInt64(rumpk_mode_user_page())
+    // The mode word's page shows __mode_user_page, whose word is 1 (Runtime/Heap.swift: NPL code
+    // allocates from the NPL heap and prints through syscalls); the kernel view keeps the word's
+    // own page, 0 since boot.S.
     UnsafeMutablePointer<UInt64>(bitPattern: UInt(modeUserPage))!.pointee = 1
+    if let pte = userPage(modePage, split: false) { pte.pointee = leaf(modeUserPage, userReadOnly) }
     wild = plan.wild
-    l3 = table(4 + Int(kernelCount))
-    l3Base = first
-    l3Pages = count * 512
-    let dataStart = plan.writableShared.base
-    for n in 0..<l3Pages {
-      let address = first + n * page
-      let attributes: UInt64
-      if address >= plan.image.base && address < userTextStart {
-        attributes = kernelText
-      } else if address >= userTextStart && address < textEnd {
-        attributes = userText
-      } else if address >= textEnd && address < stackBottom {
-        attributes = userReadOnly
-      } else if address >= dataStart && address < plan.writableShared.end {
-        attributes = userData
-      } else {
-        attributes = kernelData  // kdata, kbss, kheap among others
-      }
-      l3[Int(n)] = leaf(address, attributes)
-    }
-    l3[Int((modePage - first) / page)] = leaf(modeUserPage, userReadOnly)
-    for b in 0..<count {
-      userL2[Int((first - gibBase) / twoMiB + b)] = pointer(to: l3 + Int(b * 512))
-    }
-    if sysTableOwnBlock {
-      let t = l3 + Int(count * 512)
-      for n in 0..<512 { t[n] = leaf(sysTableBlock + UInt64(n) * page, kernelData) }
-      userL2[Int((sysTableBlock - gibBase) / twoMiB)] = pointer(to: t)
-      sysTablePTE = t + Int((sysTable - sysTableBlock) / page)
-    } else if sysTableInGiB {
-      sysTablePTE = l3 + Int((sysTable - first) / page)
-    }
+    let sysTable = UInt64(SysTableLayout.address) & ~(page - 1)
+    sysTablePage = sysTable / gib == cellGiB ? sysTable : 0
 
     // Sv39 present? (satp is WARL: a write with an unsupported mode changes nothing.) ASIDs: the
     // bits of an all-ones ASID that stick.
@@ -200,6 +250,22 @@ enum MMU {
     return gibs * gib
   }
 
+  /// The U-mode view's level-3 entry for `address` (in the cell's GiB), splitting the megapage that
+  /// holds it into a pool table with the same attributes first when `split` is set. Nil outside the
+  /// GiB, for a megapage when `split` is clear, or when the pool is empty. The caller fences.
+  static func userPage(_ address: UInt64, split: Bool) -> UnsafeMutablePointer<UInt64>? {
+    let i = (address &- gibBase) / twoMiB
+    guard address >= gibBase, i < 512 else { return nil }
+    let slot = userL2 + Int(i)
+    if !isPointer(slot.pointee) {
+      guard split, slot.pointee & valid != 0, let t = takeTable() else { return nil }
+      fillPages(t, 512, slot.pointee)
+      slot.pointee = pointer(to: t)
+    }
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt((slot.pointee >> 10) << 12))!
+    return t + Int((address / page) & 511)
+  }
+
   /// Called before every return to U-mode: makes the U-mode view show the running fiber's partition.
   @inline(__always)
   static func enterUser() {
@@ -209,9 +275,9 @@ enum MMU {
 
   static func resync() {
     guard ready else { return }
-    if !sealed, let pte = sysTablePTE {
+    if !sealed {
       // The SysTable is written once, at boot; from the first U-mode entry on U-mode may read it.
-      pte.pointee = pte.pointee & ~(UInt64(0x3FF)) | userReadOnly
+      if sysTablePage != 0, let pte = userPage(sysTablePage, split: true) { pte.pointee = leaf(sysTablePage, userReadOnly) }
       sealed = true
     }
     for i in 0..<openedCount { set(opened[i], kernelData) }
@@ -244,18 +310,22 @@ enum MMU {
     rumpk_tlb_flush()
   }
 
-  /// Sets the attributes of every page of `r` (inside the level-3 range) in the U-mode view.
+  /// Sets the attributes of every page of `r` (inside the cell's GiB) in the U-mode view. Opening
+  /// (anything but kernelData) splits the megapages it touches; closing leaves a megapage alone, as
+  /// a megapage is never open. A page whose megapage cannot be split (pool empty) stays closed.
   static func set(_ r: Region, _ attributes: UInt64) {
-    let lo = max(r.base & ~(page - 1), l3Base)
-    let hi = min(r.end, l3Base &+ l3Pages &* page)
-    guard lo < hi else { return }
-    var pte = l3 + Int((lo &- l3Base) / page)
-    let last = l3 + Int((hi &- l3Base &+ page &- 1) / page)
-    var entry = leaf(lo, attributes)
-    while pte < last {
-      pte.pointee = entry
-      pte += 1
-      entry &+= 1 << 10  // the next page's PPN
+    var address = r.base & ~(page - 1)
+    let end = r.end
+    while address < end {
+      let blockEnd = (address | (twoMiB - 1)) &+ 1
+      let stop = min(end, blockEnd)
+      if let pte = userPage(address, split: attributes != kernelData) {
+        let n = Int((stop &- address &+ page &- 1) / page)
+        fillPages(pte, n, leaf(address, attributes))
+      } else if attributes != kernelData {
+        Console.put("rumpk: no level-3 table left for a U-mode page\n")
+      }
+      address = blockEnd
     }
   }
 }
