@@ -10,7 +10,8 @@
 //     image text             read + execute
 //     rodata                 read
 //     everything else        read/write, never executable (RAM GiBs, the rest of the cell's GiB)
-//   U-mode view (ASID 1)     S-mode runs only the trap page here (entry, exit, first entry)
+//   U-mode views            S-mode runs only the trap page here (entry, exit, first entry)
+//   (one per fiber index mod 8, ASIDs 1-8)
 //     [0, RAM GiB)           S-only read/write, never executable
 //     first text page        S-only read + execute: boot code and the trap path (link.ld)
 //     rest of image text     U read + execute
@@ -21,13 +22,19 @@
 //     data, bss, heap        U read/write (the NPL side's globals and heap, npl.o; build-image)
 //     SysTable page          S-only until the first U-mode entry, then U read-only
 //     Bridgehead, Wild       S-only read/write (kernel stacks: the trap frame is written here),
-//                            except the running U-mode fiber's partition: U read/write
+//                            except the view's fiber's partition: U read/write
 //     other RAM              S-only read/write, never executable
-// Per-fiber confinement is the aarch64 design: before any return to U-mode, `enterUser` closes the
-// pages it opened for the previous fiber and opens the current fiber's partition (its user stack,
-// mapped pages, grants, channels) in the U-mode view, then sfence.vma. With ASIDs the two views
-// stay cached side by side and a satp switch needs no fence; a hart without ASIDs gets an
-// sfence.vma at every switch (rumpk_trap_words[2]). Assumes: S-mode, satp Bare, nothing mapped yet.
+// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
+// uniform, 4 KiB pages only where they are not. Per-fiber confinement is the aarch64 design: a
+// U-mode template (everything above but the partitions) and `viewCount` views, each a copy of the
+// template's level 1 and level 2 plus private level-3 tables for the Wild blocks that hold its
+// fiber's partition pages, open to U-mode there and only there. Before any return to U-mode,
+// `enterUser` points the trap path at the running fiber's view (rumpk_trap_words[1]); the view is
+// rebuilt (with the kernel view loaded, then sfence.vma for its ASID) only when its fiber or
+// Partition.changes differ, so a switch between two U-mode fibers is one satp write on the way
+// out. With ASIDs the views stay cached side by side; a hart without enough ASID bits runs every
+// view under ASID 0 and gets an sfence.vma at every switch (rumpk_trap_words[2]). Assumes:
+// S-mode, satp Bare, nothing mapped yet.
 
 import RumpkArch
 import RumpkABI
@@ -54,12 +61,14 @@ enum MMU {
   static let userData: UInt64 = kernelData | user
   static let sv39: UInt64 = 8 << 60
   static let kernelASID: UInt64 = 0
-  static let userASID: UInt64 = 1
 
-  // Tables: kernel L1 and L2 (the cell's GiB), U-mode L1 and L2, then a pool of level-3 tables
-  // handed out in order (never returned) for the 2 MiB blocks that need 4 KiB pages.
+  // Tables: kernel L1 and L2 (the cell's GiB), the U-mode template's L1 and L2, the views'
+  // metadata page, the views, then a pool of level-3 tables handed out in order (never returned)
+  // for the template's 2 MiB blocks that need 4 KiB pages.
+  nonisolated(unsafe) static var userL1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var userL2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var gibBase: UInt64 = 0
+  nonisolated(unsafe) static var cellGiB = 0
   nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var sysTablePage: UInt64 = 0
@@ -67,14 +76,22 @@ enum MMU {
   nonisolated(unsafe) static var ready = false
   nonisolated(unsafe) static var hasASIDs = false
 
-  // The U-mode view currently in the tables: which fiber, at which Partition.changes, which Wild
-  // ranges are open (at most one per partition slot).
+  // U-mode views: view e belongs to the fibers whose index is e mod viewCount and runs under ASID
+  // e + 1 (0 without ASIDs). Its tables: level 1, level 2, `viewBlocks` private level-3 tables.
+  // Metadata of view e, `metaWords` words: fiber + 1 (0: empty), Partition.changes, run count,
+  // private tables in use, the satp value, 3 unused, then `maxRuns` (first entry, page count)
+  // pairs: the open runs of U pages.
+  static let viewCount = 8
+  static let viewBlocks = 4
+  static let maxRuns = 24
+  static let metaWords = 8 + 2 * 24
+  static let viewPages = 2 + 4
+  nonisolated(unsafe) static var meta: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var viewTables: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var appliedFiber: Int32 = -2
   nonisolated(unsafe) static var appliedChanges: UInt64 = 0
-  nonisolated(unsafe) static var opened = InlineArray<12, Region>(repeating: .empty)
-  nonisolated(unsafe) static var openedCount = 0
   nonisolated(unsafe) static var sealed = false
-  nonisolated(unsafe) public private(set) static var resyncs: UInt64 = 0
+  nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
   static func leaf(_ address: UInt64, _ attributes: UInt64) -> UInt64 { (address >> 12) << 10 | attributes }
   static func pointer(to table: UnsafeMutablePointer<UInt64>) -> UInt64 {
@@ -153,23 +170,28 @@ enum MMU {
     return true
   }
 
-  /// Builds both views for `plan` and loads the kernel view. Returns the end of the mapped range
+  /// Builds the kernel view and the U-mode template for `plan` and loads the kernel view. Returns the end of the mapped range
   /// (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode) when the hart has no Sv39,
   /// the cell's image, heap, Bridgehead and Wild are not in one GiB, or the tables do not fit.
   /// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
   /// uniform, 4 KiB pages only in the blocks with a boundary inside (the image's sections, the end
-  /// of the NPL heap). Wild stays in megapages, S-only; `set` splits a Wild block of the U-mode view
-  /// when a partition page inside it is first opened, and `resync` the SysTable's block when it is
-  /// sealed.
+  /// of the NPL heap). Wild stays in megapages, S-only, in the template; a view splits a Wild block
+  /// into a private table when a partition page inside it is opened (`viewEntry`), and `resync`
+  /// splits the SysTable's block of the template when it seals it.
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     func table(_ n: Int) -> UnsafeMutablePointer<UInt64> { UnsafeMutablePointer<UInt64>(bitPattern: tables + UInt(n) * UInt(page))! }
-    let kernelL1 = table(0), kernelL2 = table(1), userL1 = table(2)
+    let kernelL1 = table(0), kernelL2 = table(1)
+    userL1 = table(2)
     userL2 = table(3)
-    pool = table(4)
+    meta = table(4)
+    viewTables = table(5)
+    pool = table(5 + viewCount * viewPages)
     poolEnd = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() & ~UInt(page - 1))!
+    for e in 0..<viewCount { meta[e * metaWords] = 0 }
 
     let cellGiB = plan.image.base / gib
+    self.cellGiB = Int(cellGiB)
     gibBase = cellGiB * gib
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, cellGiB + 1), 256)  // Sv39: identity below 256 GiB
     let image = plan.image.base
@@ -242,15 +264,15 @@ enum MMU {
       Console.put("rumpk: the hart has no Sv39; NPLs stay in S-mode\n")
       return 0
     }
-    hasASIDs = (probe >> 44) & 0xFFFF != 0
+    hasASIDs = (probe >> 44) & 0xFFFF >= UInt64(viewCount)  // ASIDs 1...viewCount fit
     let kernelSATP = satp(kernelL1, kernelASID)
-    rumpk_set_trap_words(kernelSATP, satp(userL1, hasASIDs ? userASID : 0), hasASIDs ? 0 : 1)
+    rumpk_set_trap_words(kernelSATP, satp(userL1, 0), hasASIDs ? 0 : 1)
     rumpk_satp_load(kernelSATP)
     ready = true
     return gibs * gib
   }
 
-  /// The U-mode view's level-3 entry for `address` (in the cell's GiB), splitting the megapage that
+  /// The U-mode template's level-3 entry for `address` (in the cell's GiB), splitting the megapage that
   /// holds it into a pool table with the same attributes first when `split` is set. Nil outside the
   /// GiB, for a megapage when `split` is clear, or when the pool is empty. The caller fences.
   static func userPage(_ address: UInt64, split: Bool) -> UnsafeMutablePointer<UInt64>? {
@@ -273,60 +295,127 @@ enum MMU {
     resync()
   }
 
+  /// Points the trap path at the running fiber's view, rebuilding the view first when it is
+  /// stale. Runs on the kernel view.
   static func resync() {
     guard ready else { return }
     if !sealed {
       // The SysTable is written once, at boot; from the first U-mode entry on U-mode may read it.
+      // Done in the template before any view copies it.
       if sysTablePage != 0, let pte = userPage(sysTablePage, split: true) { pte.pointee = leaf(sysTablePage, userReadOnly) }
       sealed = true
     }
-    for i in 0..<openedCount { set(opened[i], kernelData) }
-    openedCount = 0
-    // The running fiber's slots, read in place (a fiber switch between two U-mode fibers comes
-    // through here, so this loop is on the yield path).
-    if let slots = UserMode.currentSlots {
-      let stride = UserMode.slotStride
-      var slot = slots
-      let end = slots + Partition.capacity * stride
-      while slot < end {
-        defer { slot += stride }
-        guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
-        let base = slot.load(as: UInt64.self)
-        let size = slot.load(fromByteOffset: 8, as: UInt64.self)
-        // Read-only grants and channels stay writable in U-mode, as on aarch64 (the syscall layer
-        // enforces read-only). With a separate kernel view U read-only would be possible here, but
-        // an ION consumer writes its tail cursor in a channel it may have mapped without the write
-        // flag.
-        guard size != 0, openedCount < 12, wild.contains(base, size) else { continue }
-        let r = Region(base: base, size: size)
-        set(r, userData)
-        opened[openedCount] = r
-        openedCount += 1
-      }
+    let me = UserMode.currentIndex
+    let changes = Partition.changes
+    let e = Int(UInt32(bitPattern: me) % UInt32(viewCount))
+    let m = meta + e * metaWords
+    if m[0] != UInt64(bitPattern: Int64(me) &+ 1) || m[1] != changes {
+      rebuild(e, m, me)
+      m[1] = changes
     }
-    appliedFiber = UserMode.currentIndex
-    appliedChanges = Partition.changes
-    resyncs &+= 1
-    rumpk_tlb_flush()
+    rumpk_set_user_satp(m[4])
+    appliedFiber = me
+    appliedChanges = changes
   }
 
-  /// Sets the attributes of every page of `r` (inside the cell's GiB) in the U-mode view. Opening
-  /// (anything but kernelData) splits the megapages it touches; closing leaves a megapage alone, as
-  /// a megapage is never open. A page whose megapage cannot be split (pool empty) stays closed.
-  static func set(_ r: Region, _ attributes: UInt64) {
-    var address = r.base & ~(page - 1)
-    let end = r.end
-    while address < end {
-      let blockEnd = (address | (twoMiB - 1)) &+ 1
-      let stop = min(end, blockEnd)
-      if let pte = userPage(address, split: attributes != kernelData) {
-        let n = Int((stop &- address &+ page &- 1) / page)
-        fillPages(pte, n, leaf(address, attributes))
-      } else if attributes != kernelData {
-        Console.put("rumpk: no level-3 table left for a U-mode page\n")
+  /// Makes view `e` (metadata `m`) show fiber `me`'s partition, then drops the view's cached
+  /// translations. The view is not live (the kernel view is loaded).
+  static func rebuild(_ e: Int, _ m: UnsafeMutablePointer<UInt64>, _ me: Int32) {
+    let owner = UInt64(bitPattern: Int64(me) &+ 1)
+    if m[0] == owner {
+      // Same fiber, a partition changed: close its old runs, reopen from scratch.
+      var r = m + 8
+      for _ in 0..<Int(m[2]) {
+        let p = UnsafeMutablePointer<UInt64>(bitPattern: UInt(r[0]))!
+        for j in 0..<Int(r[1]) { p[j] = p[j] & ~UInt64(0x3FF) | kernelData }
+        r += 2
       }
-      address = blockEnd
+      if !collectRuns(e, m) { fresh(e, m); _ = collectRuns(e, m) }
+    } else {
+      fresh(e, m)
+      if !collectRuns(e, m) { Console.put("rumpk: a U-mode partition spans too many 2 MiB blocks\n") }
+      m[0] = owner
     }
+    if hasASIDs { rumpk_tlb_flush_asid(UInt64(e + 1)) } else { rumpk_tlb_flush() }
+    rebuilds &+= 1
+  }
+
+  /// Resets view `e`'s tables to copies of the template's level 1 and level 2, no private tables.
+  static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) {
+    let v1 = viewTables + e * viewPages * 512
+    let v2 = v1 + 512
+    copyTable(v1, userL1)
+    copyTable(v2, userL2)
+    v1[cellGiB] = pointer(to: v2)
+    m[2] = 0
+    m[3] = 0
+    m[4] = satp(v1, hasASIDs ? UInt64(e + 1) : 0)
+  }
+
+  /// Copies one 512-entry table.
+  @inline(never)
+  static func copyTable(_ to: UnsafeMutablePointer<UInt64>, _ from: UnsafeMutablePointer<UInt64>) {
+    var d = to
+    var s = from
+    let end = to + 512
+    while d < end {
+      d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]
+      d += 4
+      s += 4
+    }
+  }
+
+  /// Opens the running fiber's partition in view `e`: every region in Wild, page by page, giving
+  /// the view a private level-3 table for each block it touches, and records the runs. Read-only
+  /// grants and channels stay writable in U-mode, as on aarch64 (the syscall layer enforces
+  /// read-only; an ION consumer writes its tail cursor in a channel it may have mapped without the
+  /// write flag). False when the view ran out of private tables or runs.
+  static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) -> Bool {
+    var count = 0
+    defer { m[2] = UInt64(count) }
+    guard let slots = UserMode.currentSlots else { return true }
+    let stride = UserMode.slotStride
+    let v2 = viewTables + e * viewPages * 512 + 512
+    for i in 0..<Partition.capacity {
+      let slot = slots + i * stride
+      guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
+      let base = slot.load(as: UInt64.self)
+      let size = slot.load(fromByteOffset: 8, as: UInt64.self)
+      guard size != 0, wild.contains(base, size) else { continue }
+      let end = base + size
+      var address = base & ~(page - 1)
+      while address < end {
+        guard count < maxRuns, let p = viewEntry(address, v2, m) else { return false }
+        let blockEnd = (address | (twoMiB - 1)) &+ 1
+        let n = (min(end, blockEnd) &- address &+ page &- 1) / page
+        fillPages(p, Int(n), leaf(address, userData))
+        m[8 + 2 * count] = UInt64(UInt(bitPattern: p))
+        m[9 + 2 * count] = n
+        count += 1
+        address &+= n * page
+      }
+    }
+    return true
+  }
+
+  /// The level-3 entry for `address` in a view (level 2 at `v2`), giving the view a private copy
+  /// of the block's table first if it has none (a megapage becomes 512 pages with its attributes).
+  /// Nil outside the cell's GiB or when the view has no private table left.
+  static func viewEntry(_ address: UInt64, _ v2: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64>? {
+    let i = (address &- gibBase) / twoMiB
+    guard address >= gibBase, i < 512 else { return nil }
+    let own = v2 + 512
+    var d = v2[Int(i)]
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))
+    if !isPointer(d) || t == nil || t! < own || t! >= own + viewBlocks * 512 {
+      guard m[3] < UInt64(viewBlocks), d & valid != 0 else { return nil }
+      let copy = own + Int(m[3]) * 512
+      m[3] += 1
+      if isPointer(d) { copyTable(copy, t!) } else { fillPages(copy, 512, d) }
+      d = pointer(to: copy)
+      v2[Int(i)] = d
+    }
+    return UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))! + Int((address / page) & 511)
   }
 }
 

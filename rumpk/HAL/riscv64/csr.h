@@ -85,6 +85,8 @@ extern uint64_t rumpk_trap_words[3];
 static inline void rumpk_set_trap_words(uint64_t kernel, uint64_t user, uint64_t fence) {
   rumpk_trap_words[0] = kernel; rumpk_trap_words[1] = user; rumpk_trap_words[2] = fence;
 }
+// The U-mode view the trap path loads on the way out (the running fiber's; MMU.resync).
+static inline void rumpk_set_user_satp(uint64_t user) { rumpk_trap_words[1] = user; }
 // Loads satp and drops every cached translation (all ASIDs). Assumes the code calling it is mapped
 // executable for S-mode in the new view.
 static inline void rumpk_satp_load(uint64_t satp) {
@@ -92,4 +94,8 @@ static inline void rumpk_satp_load(uint64_t satp) {
 }
 // After changing live page-table entries: order the stores before later walks, drop cached ones.
 static inline void rumpk_tlb_flush(void) { __asm__ volatile("sfence.vma zero, zero" ::: "memory"); }
+// The same for one address space: drops the cached non-global translations of `asid`.
+static inline void rumpk_tlb_flush_asid(uint64_t asid) {
+  __asm__ volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
+}
 #endif
