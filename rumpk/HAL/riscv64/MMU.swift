@@ -62,10 +62,13 @@ enum MMU {
   static let sv39: UInt64 = 8 << 60
   static let kernelASID: UInt64 = 0
 
-  // Tables: kernel L1 and L2 (the cell's GiB), the U-mode template's L1 and L2, the views'
-  // metadata page, the views, then a pool of level-3 tables handed out in order (never returned)
-  // for the template's 2 MiB blocks that need 4 KiB pages.
-  nonisolated(unsafe) static var userL1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  // Tables: kernel L1 and L2 (the cell's GiB), the U-mode template's L2 (a view's L1 is the
+  // kernel's but for the cell's GiB), the views' metadata page, the views, then a pool of level-3
+  // tables handed out in order (never returned) for the 2 MiB blocks that need 4 KiB pages.
+  nonisolated(unsafe) static var kernelL1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var gibs = 0
+  /// Level-2 entries in use in the cell's GiB (RAM and the cell); those above are invalid.
+  nonisolated(unsafe) static var blocks = 512
   nonisolated(unsafe) static var userL2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var gibBase: UInt64 = 0
   nonisolated(unsafe) static var cellGiB = 0
@@ -105,27 +108,29 @@ enum MMU {
   static func isPointer(_ e: UInt64) -> Bool { e & (valid | read | write | execute) == valid }
 
   /// Writes `count` consecutive entries from `entry` on, the PPN advancing `step` (in 4 KiB pages)
-  /// per entry (step 0: `count` copies of `entry`, e.g. zeros). Four stores per iteration: table
-  /// fills are most of the boot's own work. Not inlined, so a zero fill stays this loop rather than
-  /// becoming a call to the runtime's slower memset.
-  @inline(never)
+  /// per entry. Table fills are most of the boot's own work: the bulk goes eight entries per
+  /// iteration (csr.h).
   static func fillPages(_ to: UnsafeMutablePointer<UInt64>, _ count: Int, _ entry: UInt64, step: UInt64 = 1) {
-    var p = to
-    var e = entry
-    let end = to + count
     let d = step << 10
-    while end - p >= 4 {
-      p[0] = e
-      p[1] = e &+ d
-      p[2] = e &+ 2 &* d
-      p[3] = e &+ 3 &* d
-      p += 4
-      e &+= 4 &* d
-    }
+    let bulk = to + (count & ~7)
+    var e = rumpk_fill_entries(to, bulk, entry, d)
+    var p = bulk
+    let end = to + count
     while p < end {
       p.pointee = e
       p += 1
       e &+= d
+    }
+  }
+
+  /// Zeroes `count` entries.
+  static func zeroTable(_ to: UnsafeMutablePointer<UInt64>, _ count: Int) {
+    let bulk = to + (count & ~7)
+    rumpk_zero_entries(to, bulk)
+    var p = bulk
+    while p < to + count {
+      p.pointee = 0
+      p += 1
     }
   }
 
@@ -152,19 +157,23 @@ enum MMU {
       let end = base + twoMiB
       while k < 8 && points[k] <= base { k += 1 }
       let slot = l2 + Int((base - gibBase) / twoMiB)
-      if k < 8 && points[k] < end {
-        guard let t = takeTable() else { return false }
-        var address = base
-        while address < end {
-          while k < 8 && points[k] <= address { k += 1 }
-          let next = k < 8 ? min(points[k], end) : end
-          fillPages(t + Int((address - base) / page), Int((next - address) / page), leaf(address, attributes(address)))
-          address = next
-        }
-        slot.pointee = pointer(to: t)
-      } else {
-        slot.pointee = leaf(base, attributes(base))
+      let nextPoint = k < 8 ? points[k] : UInt64.max
+      if nextPoint >= end {
+        // Uniform up to the block that holds the next point: one run of megapages.
+        let runEnd = min(last, nextPoint & ~(twoMiB - 1))
+        fillPages(slot, Int((runEnd - base) / twoMiB), leaf(base, attributes(base)), step: twoMiB / page)
+        base = runEnd
+        continue
       }
+      guard let t = takeTable() else { return false }
+      var address = base
+      while address < end {
+        while k < 8 && points[k] <= address { k += 1 }
+        let next = k < 8 ? min(points[k], end) : end
+        fillPages(t + Int((address - base) / page), Int((next - address) / page), leaf(address, attributes(address)))
+        address = next
+      }
+      slot.pointee = pointer(to: t)
       base = end
     }
     return true
@@ -181,8 +190,8 @@ enum MMU {
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     func table(_ n: Int) -> UnsafeMutablePointer<UInt64> { UnsafeMutablePointer<UInt64>(bitPattern: tables + UInt(n) * UInt(page))! }
-    let kernelL1 = table(0), kernelL2 = table(1)
-    userL1 = table(2)
+    kernelL1 = table(0)
+    let kernelL2 = table(1)
     userL2 = table(3)
     meta = table(4)
     viewTables = table(5)
@@ -194,6 +203,7 @@ enum MMU {
     self.cellGiB = Int(cellGiB)
     gibBase = cellGiB * gib
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, cellGiB + 1), 256)  // Sv39: identity below 256 GiB
+    self.gibs = Int(gibs)
     let image = plan.image.base
     let textEnd = plan.text.end
     let userTextStart = UInt64(rumpk_user_text_start())
@@ -210,13 +220,15 @@ enum MMU {
     }
 
     fillPages(kernelL1, Int(gibs), leaf(0, kernelData), step: gib / page)
-    fillPages(kernelL1 + Int(gibs), 512 - Int(gibs), 0, step: 0)
-    fillPages(userL1, 512, 0, step: 0)
-    for i in 0..<Int(gibs) { userL1[i] = kernelL1[i] }
+    zeroTable(kernelL1 + Int(gibs), 512 - Int(gibs))
     kernelL1[Int(cellGiB)] = pointer(to: kernelL2)
-    userL1[Int(cellGiB)] = pointer(to: userL2)
-    fillPages(kernelL2, 512, leaf(gibBase, kernelData), step: 512)
-    fillPages(userL2, 512, leaf(gibBase, kernelData), step: 512)
+    // The cell's GiB is mapped up to the end of RAM (and of the cell); above, nothing exists.
+    let ramBlocks = ramEnd > gibBase ? (ramEnd - gibBase + twoMiB - 1) / twoMiB : 512
+    blocks = Int(min(max(ramBlocks, (last - gibBase) / twoMiB), 512))
+    fillPages(kernelL2, blocks, leaf(gibBase, kernelData), step: 512)
+    fillPages(userL2, blocks, leaf(gibBase, kernelData), step: 512)
+    zeroTable(kernelL2 + blocks, 512 - blocks)
+    zeroTable(userL2 + blocks, 512 - blocks)
 
     // Kernel view: text executable, rodata read-only, the rest read/write. U-mode view: the table
     // in the header; the mode word's page is patched below.
@@ -266,7 +278,8 @@ enum MMU {
     }
     hasASIDs = (probe >> 44) & 0xFFFF >= UInt64(viewCount)  // ASIDs 1...viewCount fit
     let kernelSATP = satp(kernelL1, kernelASID)
-    rumpk_set_trap_words(kernelSATP, satp(userL1, 0), hasASIDs ? 0 : 1)
+    // Until resync names a fiber's view, the U-mode word is the kernel view: no U pages at all.
+    rumpk_set_trap_words(kernelSATP, kernelSATP, hasASIDs ? 0 : 1)
     rumpk_satp_load(kernelSATP)
     ready = true
     return gibs * gib
@@ -340,24 +353,27 @@ enum MMU {
     rebuilds &+= 1
   }
 
-  /// Resets view `e`'s tables to copies of the template's level 1 and level 2, no private tables.
+  /// Resets view `e`'s tables: level 1 the kernel's but for the cell's GiB, level 2 a copy of the
+  /// template's, no private tables.
   static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) {
     let v1 = viewTables + e * viewPages * 512
     let v2 = v1 + 512
-    copyTable(v1, userL1)
-    copyTable(v2, userL2)
+    for i in 0..<gibs { v1[i] = kernelL1[i] }
+    zeroTable(v1 + gibs, 512 - gibs)
+    copyTable(v2, userL2, blocks)
+    zeroTable(v2 + blocks, 512 - blocks)
     v1[cellGiB] = pointer(to: v2)
     m[2] = 0
     m[3] = 0
     m[4] = satp(v1, hasASIDs ? UInt64(e + 1) : 0)
   }
 
-  /// Copies one 512-entry table.
+  /// Copies the first `count` entries of a table (a multiple of 4).
   @inline(never)
-  static func copyTable(_ to: UnsafeMutablePointer<UInt64>, _ from: UnsafeMutablePointer<UInt64>) {
+  static func copyTable(_ to: UnsafeMutablePointer<UInt64>, _ from: UnsafeMutablePointer<UInt64>, _ count: Int = 512) {
     var d = to
     var s = from
-    let end = to + 512
+    let end = to + ((count + 3) & ~3)
     while d < end {
       d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]
       d += 4
