@@ -87,7 +87,7 @@ enum MMU {
   static let viewCount = 8
   static let viewBlocks = 4
   static let maxRuns = 24
-  static let metaWords = 8 + 2 * 24
+  static let metaWords = 64  // 8 + 2 * maxRuns used; a power of two, so no multiply on a switch
   static let viewPages = 2 + 4
   nonisolated(unsafe) static var meta: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var viewTables: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
@@ -309,26 +309,44 @@ enum MMU {
   }
 
   /// Points the trap path at the running fiber's view, rebuilding the view first when it is
-  /// stale. Runs on the kernel view.
+  /// stale (`refresh`). Runs on the kernel view. Out of line: the syscall path only tests.
+  @inline(never)
   static func resync() {
     guard ready else { return }
+    let me = UserMode.currentIndex
+    let changes = Partition.changes
+    let e = Int(UInt32(bitPattern: me) % UInt32(viewCount))
+    let m = meta + e * metaWords
+    if m[0] != UInt64(bitPattern: Int64(me) &+ 1) || m[1] != changes || !sealed {
+      refresh(e, m, me, changes)  // a tail call: the fast path below needs no saved registers
+      return
+    }
+    apply(m, me, changes)
+  }
+
+  /// Makes view `m` the one the trap path loads for U-mode, for fiber `me` at `changes`.
+  @inline(__always)
+  static func apply(_ m: UnsafeMutablePointer<UInt64>, _ me: Int32, _ changes: UInt64) {
+    rumpk_set_user_satp(m[4])
+    appliedFiber = me
+    appliedChanges = changes
+  }
+
+  /// The slow part of `resync`, kept out of line so a switch to a valid view saves no registers:
+  /// seals the SysTable at the first U-mode entry, rebuilds view `e` for fiber `me`, applies it.
+  @inline(never)
+  static func refresh(_ e: Int, _ m: UnsafeMutablePointer<UInt64>, _ me: Int32, _ changes: UInt64) {
     if !sealed {
       // The SysTable is written once, at boot; from the first U-mode entry on U-mode may read it.
       // Done in the template before any view copies it.
       if sysTablePage != 0, let pte = userPage(sysTablePage, split: true) { pte.pointee = leaf(sysTablePage, userReadOnly) }
       sealed = true
     }
-    let me = UserMode.currentIndex
-    let changes = Partition.changes
-    let e = Int(UInt32(bitPattern: me) % UInt32(viewCount))
-    let m = meta + e * metaWords
     if m[0] != UInt64(bitPattern: Int64(me) &+ 1) || m[1] != changes {
       rebuild(e, m, me)
       m[1] = changes
     }
-    rumpk_set_user_satp(m[4])
-    appliedFiber = me
-    appliedChanges = changes
+    apply(m, me, changes)
   }
 
   /// Makes view `e` (metadata `m`) show fiber `me`'s partition, then drops the view's cached
