@@ -179,9 +179,10 @@ enum MMU {
     return true
   }
 
-  /// Builds the kernel view and the U-mode template for `plan` and loads the kernel view. Returns the end of the mapped range
-  /// (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode) when the hart has no Sv39,
-  /// the cell's image, heap, Bridgehead and Wild are not in one GiB, or the tables do not fit.
+  /// Builds the kernel view and the U-mode template for `plan` and loads the kernel view. Returns
+  /// the end of the mapped range (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode)
+  /// when the hart has no Sv39, the cell's image, heap, Bridgehead and Wild are not in one GiB, or
+  /// the tables do not fit.
   /// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
   /// uniform, 4 KiB pages only in the blocks with a boundary inside (the image's sections, the end
   /// of the NPL heap). Wild stays in megapages, S-only, in the template; a view splits a Wild block
@@ -223,8 +224,8 @@ enum MMU {
     zeroTable(kernelL1 + Int(gibs), 512 - Int(gibs))
     kernelL1[Int(cellGiB)] = pointer(to: kernelL2)
     // The cell's GiB is mapped up to the end of RAM (and of the cell); above, nothing exists.
-    let ramBlocks = ramEnd > gibBase ? (ramEnd - gibBase + twoMiB - 1) / twoMiB : 512
-    blocks = Int(min(max(ramBlocks, (last - gibBase) / twoMiB), 512))
+    let ramSpan = ramEnd > gibBase ? min(ramEnd - gibBase, gib) : gib
+    blocks = Int(min(max((ramSpan + twoMiB - 1) / twoMiB, (last - gibBase) / twoMiB), 512))
     fillPages(kernelL2, blocks, leaf(gibBase, kernelData), step: 512)
     fillPages(userL2, blocks, leaf(gibBase, kernelData), step: 512)
     zeroTable(kernelL2 + blocks, 512 - blocks)
@@ -233,17 +234,19 @@ enum MMU {
     // Kernel view: text executable, rodata read-only, the rest read/write. U-mode view: the table
     // in the header; the mode word's page is patched below.
     var kernelPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
-    kernelPoints[0] = textEnd
-    kernelPoints[1] = stackBottom
+    kernelPoints[0] = image
+    kernelPoints[1] = textEnd
+    kernelPoints[2] = stackBottom
     var userPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
     // Ascending, in link.ld order.
-    userPoints[0] = userTextStart
-    userPoints[1] = textEnd
-    userPoints[2] = stackBottom
-    userPoints[3] = modePage
-    userPoints[4] = modePage + page
-    userPoints[5] = dataStart
-    userPoints[6] = sharedEnd
+    userPoints[0] = image
+    userPoints[1] = userTextStart
+    userPoints[2] = textEnd
+    userPoints[3] = stackBottom
+    userPoints[4] = modePage
+    userPoints[5] = modePage + page
+    userPoints[6] = dataStart
+    userPoints[7] = sharedEnd
     let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
     let mapped = mapBlocks(kernelL2, first, kernelLast, kernelPoints) { a in
       a >= image && a < textEnd ? kernelText : a >= textEnd && a < stackBottom ? kernelReadOnly : kernelData
@@ -285,9 +288,10 @@ enum MMU {
     return gibs * gib
   }
 
-  /// The U-mode template's level-3 entry for `address` (in the cell's GiB), splitting the megapage that
-  /// holds it into a pool table with the same attributes first when `split` is set. Nil outside the
-  /// GiB, for a megapage when `split` is clear, or when the pool is empty. The caller fences.
+  /// The U-mode template's level-3 entry for `address` (in the cell's GiB), splitting the megapage
+  /// that holds it into a pool table with the same attributes first when `split` is set. Nil
+  /// outside the GiB, for a megapage when `split` is clear, or when the pool is empty. The caller
+  /// fences.
   /// Inlined into its two callers: out of line, the machine outliner shared its epilogue with
   /// rumpk_syscall's, one jump more on every syscall.
   @inline(__always)
