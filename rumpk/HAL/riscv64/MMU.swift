@@ -67,7 +67,8 @@ enum MMU {
   // tables handed out in order (never returned) for the 2 MiB blocks that need 4 KiB pages.
   nonisolated(unsafe) static var kernelL1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var gibs = 0
-  /// Level-2 entries in use in the cell's GiB (RAM and the cell); those above are invalid.
+  /// Level-2 entries in use in the cell's GiB (RAM and the cell); those above are invalid in the
+  /// kernel view and the views, and not even written in the template.
   nonisolated(unsafe) static var blocks = 512
   nonisolated(unsafe) static var userL2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var gibBase: UInt64 = 0
@@ -228,8 +229,7 @@ enum MMU {
     blocks = Int(min(max((ramSpan + twoMiB - 1) / twoMiB, (last - gibBase) / twoMiB), 512))
     fillPages(kernelL2, blocks, leaf(gibBase, kernelData), step: 512)
     fillPages(userL2, blocks, leaf(gibBase, kernelData), step: 512)
-    zeroTable(kernelL2 + blocks, 512 - blocks)
-    zeroTable(userL2 + blocks, 512 - blocks)
+    zeroTable(kernelL2 + blocks, 512 - blocks)  // the template's are never read: see userPage, fresh
 
     // Kernel view: text executable, rodata read-only, the rest read/write. U-mode view: the table
     // in the header; the mode word's page is patched below.
@@ -290,14 +290,14 @@ enum MMU {
 
   /// The U-mode template's level-3 entry for `address` (in the cell's GiB), splitting the megapage
   /// that holds it into a pool table with the same attributes first when `split` is set. Nil
-  /// outside the GiB, for a megapage when `split` is clear, or when the pool is empty. The caller
-  /// fences.
+  /// outside the mapped blocks of the GiB, for a megapage when `split` is clear, or when the pool
+  /// is empty. The caller fences.
   /// Inlined into its two callers: out of line, the machine outliner shared its epilogue with
   /// rumpk_syscall's, one jump more on every syscall.
   @inline(__always)
   static func userPage(_ address: UInt64, split: Bool) -> UnsafeMutablePointer<UInt64>? {
     let i = (address &- gibBase) / twoMiB
-    guard address >= gibBase, i < 512 else { return nil }
+    guard address >= gibBase, i < UInt64(blocks) else { return nil }
     let slot = userL2 + Int(i)
     if !isPointer(slot.pointee) {
       guard split, slot.pointee & valid != 0, let t = takeTable() else { return nil }
