@@ -32,12 +32,13 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt, _ enteredIn: UInt) -> Never {
   Interrupts.initialize()
   CellBoot.deviceTree = found ? UInt64(dtb) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
   // NPLs run in U-mode (docs/decisions/K6-el0-npls.md): the SysTable entries are ecall stubs (ecall.S).
-  var stubs = [UInt64]()
-  for n in 0..<12 { stubs.append(UInt64(rumpk_ecall_stubs_address()) + UInt64(n) * 16) }
-  let code = stubs.withUnsafeBufferPointer { entries in
-    CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: enteredIn == 3 ? "M-mode" : "S-mode"),
-                 plan: plan, seed: Board.rngSeed, npl: npl_main,
-                 syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
+  var stubs = InlineArray<12, UInt64>(repeating: 0)
+  for n in 0..<12 { stubs[n] = UInt64(rumpk_ecall_stubs_address()) + UInt64(n) * 16 }
+  let code = withUnsafeBytes(of: &stubs) { raw in
+    let entries = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt64.self), count: 12)
+    return CellBoot.run(CellIdentity(arch: "riscv64", privilege: "S-mode", enteredAt: enteredIn == 3 ? "M-mode" : "S-mode"),
+                        plan: plan, seed: Board.rngSeed, npl: npl_main,
+                        syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
   }
   Interrupts.report()
   Power.off(code: code)

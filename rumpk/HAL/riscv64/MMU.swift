@@ -10,7 +10,8 @@
 //     image text             read + execute
 //     rodata                 read
 //     everything else        read/write, never executable (RAM GiBs, the rest of the cell's GiB)
-//   U-mode view (ASID 1)     S-mode runs only the trap page here (entry, exit, first entry)
+//   U-mode views            S-mode runs only the trap page here (entry, exit, first entry)
+//   (one per fiber index mod 8, ASIDs 1-8)
 //     [0, RAM GiB)           S-only read/write, never executable
 //     first text page        S-only read + execute: boot code and the trap path (link.ld)
 //     rest of image text     U read + execute
@@ -21,13 +22,19 @@
 //     data, bss, heap        U read/write (the NPL side's globals and heap, npl.o; build-image)
 //     SysTable page          S-only until the first U-mode entry, then U read-only
 //     Bridgehead, Wild       S-only read/write (kernel stacks: the trap frame is written here),
-//                            except the running U-mode fiber's partition: U read/write
+//                            except the view's fiber's partition: U read/write
 //     other RAM              S-only read/write, never executable
-// Per-fiber confinement is the aarch64 design: before any return to U-mode, `enterUser` closes the
-// pages it opened for the previous fiber and opens the current fiber's partition (its user stack,
-// mapped pages, grants, channels) in the U-mode view, then sfence.vma. With ASIDs the two views
-// stay cached side by side and a satp switch needs no fence; a hart without ASIDs gets an
-// sfence.vma at every switch (rumpk_trap_words[2]). Assumes: S-mode, satp Bare, nothing mapped yet.
+// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
+// uniform, 4 KiB pages only where they are not. Per-fiber confinement is the aarch64 design: a
+// U-mode template (everything above but the partitions) and `viewCount` views, each a copy of the
+// template's level 1 and level 2 plus private level-3 tables for the Wild blocks that hold its
+// fiber's partition pages, open to U-mode there and only there. Before any return to U-mode,
+// `enterUser` points the trap path at the running fiber's view (rumpk_trap_words[1]); the view is
+// rebuilt (with the kernel view loaded, then sfence.vma for its ASID) only when its fiber or
+// Partition.changes differ, so a switch between two U-mode fibers is one satp write on the way
+// out. With ASIDs the views stay cached side by side; a hart without enough ASID bits runs every
+// view under ASID 0 and gets an sfence.vma at every switch (rumpk_trap_words[2]). Assumes:
+// S-mode, satp Bare, nothing mapped yet.
 
 import RumpkArch
 import RumpkABI
@@ -54,26 +61,41 @@ enum MMU {
   static let userData: UInt64 = kernelData | user
   static let sv39: UInt64 = 8 << 60
   static let kernelASID: UInt64 = 0
-  static let userASID: UInt64 = 1
 
-  /// The U-mode view's level-3 tables: consecutive tables cover consecutive 2 MiB blocks from
-  /// l3Base; l3Pages entries in all. The SysTable page's entry in whichever table holds it.
-  nonisolated(unsafe) static var l3: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
-  nonisolated(unsafe) static var l3Base: UInt64 = 0
-  nonisolated(unsafe) static var l3Pages: UInt64 = 0
-  nonisolated(unsafe) static var sysTablePTE: UnsafeMutablePointer<UInt64>? = nil
+  // Tables: kernel L1 and L2 (the cell's GiB), the U-mode template's L2 (a view's L1 is the
+  // kernel's but for the cell's GiB), the views' metadata page, the views, then a pool of level-3
+  // tables handed out in order (never returned) for the 2 MiB blocks that need 4 KiB pages.
+  nonisolated(unsafe) static var kernelL1: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var gibs = 0
+  /// Level-2 entries in use in the cell's GiB (RAM and the cell); those above are invalid in the
+  /// kernel view and the views, and not even written in the template.
+  nonisolated(unsafe) static var blocks = 512
+  nonisolated(unsafe) static var userL2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var gibBase: UInt64 = 0
+  nonisolated(unsafe) static var cellGiB = 0
+  nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var poolEnd: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var sysTablePage: UInt64 = 0
   nonisolated(unsafe) static var wild = Region.empty
   nonisolated(unsafe) static var ready = false
   nonisolated(unsafe) static var hasASIDs = false
 
-  // The U-mode view currently in the tables: which fiber, at which Partition.changes, which Wild
-  // ranges are open (at most one per partition slot).
+  // U-mode views: view e belongs to the fibers whose index is e mod viewCount and runs under ASID
+  // e + 1 (0 without ASIDs). Its tables: level 1, level 2, `viewBlocks` private level-3 tables.
+  // Metadata of view e, `metaWords` words: fiber + 1 (0: empty), Partition.changes, run count,
+  // private tables in use, the satp value, 3 unused, then `maxRuns` (first entry, page count)
+  // pairs: the open runs of U pages.
+  static let viewCount = 8
+  static let viewBlocks = 4
+  static let maxRuns = 24
+  static let metaWords = 64  // 8 + 2 * maxRuns used; a power of two, so no multiply on a switch
+  static let viewPages = 2 + 4
+  nonisolated(unsafe) static var meta: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  nonisolated(unsafe) static var viewTables: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var appliedFiber: Int32 = -2
   nonisolated(unsafe) static var appliedChanges: UInt64 = 0
-  nonisolated(unsafe) static var opened = InlineArray<12, Region>(repeating: .empty)
-  nonisolated(unsafe) static var openedCount = 0
   nonisolated(unsafe) static var sealed = false
-  nonisolated(unsafe) public private(set) static var resyncs: UInt64 = 0
+  nonisolated(unsafe) public private(set) static var rebuilds: UInt64 = 0
 
   static func leaf(_ address: UInt64, _ attributes: UInt64) -> UInt64 { (address >> 12) << 10 | attributes }
   static func pointer(to table: UnsafeMutablePointer<UInt64>) -> UInt64 {
@@ -82,106 +104,171 @@ enum MMU {
   static func satp(_ root: UnsafeMutablePointer<UInt64>, _ asid: UInt64) -> UInt64 {
     sv39 | asid << 44 | UInt64(UInt(bitPattern: root)) >> 12
   }
+  /// A valid entry with none of R, W, X points at the next level; otherwise it is a leaf.
+  @inline(__always)
+  static func isPointer(_ e: UInt64) -> Bool { e & (valid | read | write | execute) == valid }
 
-  /// Builds both views for `plan` and loads the kernel view. Returns the end of the mapped range
-  /// (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode) when the hart has no Sv39,
-  /// the cell's image, heap, Bridgehead and Wild are not in one GiB, or the tables do not fit.
+  /// Writes `count` consecutive entries from `entry` on, the PPN advancing `step` (in 4 KiB pages)
+  /// per entry. Table fills are most of the boot's own work: the bulk goes eight entries per
+  /// iteration (csr.h).
+  static func fillPages(_ to: UnsafeMutablePointer<UInt64>, _ count: Int, _ entry: UInt64, step: UInt64 = 1) {
+    let d = step << 10
+    let bulk = to + (count & ~7)
+    var e = rumpk_fill_entries(to, bulk, entry, d)
+    var p = bulk
+    let end = to + count
+    while p < end {
+      p.pointee = e
+      p += 1
+      e &+= d
+    }
+  }
+
+  /// Zeroes `count` entries.
+  static func zeroTable(_ to: UnsafeMutablePointer<UInt64>, _ count: Int) {
+    let bulk = to + (count & ~7)
+    rumpk_zero_entries(to, bulk)
+    var p = bulk
+    while p < to + count {
+      p.pointee = 0
+      p += 1
+    }
+  }
+
+  /// A level-3 table from the pool, or nil when the pool is empty.
+  static func takeTable() -> UnsafeMutablePointer<UInt64>? {
+    guard pool < poolEnd else { return nil }
+    let t = pool
+    pool += 512
+    return t
+  }
+
+  /// Maps the 2 MiB blocks [first, last) of the cell's GiB in the level-2 table `l2`: a megapage
+  /// where `attributes` is constant over the block, else a pool table of 4 KiB pages filled segment
+  /// by segment. `points` are the addresses where `attributes` may change, ascending (unused ones
+  /// UInt64.max); `attributes` is asked only at page starts and is constant over the pages between
+  /// two consecutive points rounded up to pages. False when the pool ran out.
+  static func mapBlocks(_ l2: UnsafeMutablePointer<UInt64>, _ first: UInt64, _ last: UInt64,
+                        _ unrounded: InlineArray<8, UInt64>, _ attributes: (UInt64) -> UInt64) -> Bool {
+    var points = unrounded
+    for k in 0..<8 where points[k] != UInt64.max { points[k] = (points[k] &+ page &- 1) & ~(page - 1) }
+    var k = 0  // the first point above the current address
+    var base = first
+    while base < last {
+      let end = base + twoMiB
+      while k < 8 && points[k] <= base { k += 1 }
+      let slot = l2 + Int((base - gibBase) / twoMiB)
+      let nextPoint = k < 8 ? points[k] : UInt64.max
+      if nextPoint >= end {
+        // Uniform up to the block that holds the next point: one run of megapages.
+        let runEnd = min(last, nextPoint & ~(twoMiB - 1))
+        fillPages(slot, Int((runEnd - base) / twoMiB), leaf(base, attributes(base)), step: twoMiB / page)
+        base = runEnd
+        continue
+      }
+      guard let t = takeTable() else { return false }
+      var address = base
+      while address < end {
+        while k < 8 && points[k] <= address { k += 1 }
+        let next = k < 8 ? min(points[k], end) : end
+        fillPages(t + Int((address - base) / page), Int((next - address) / page), leaf(address, attributes(address)))
+        address = next
+      }
+      slot.pointee = pointer(to: t)
+      base = end
+    }
+    return true
+  }
+
+  /// Builds the kernel view and the U-mode template for `plan` and loads the kernel view. Returns
+  /// the end of the mapped range (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode)
+  /// when the hart has no Sv39, the cell's image, heap, Bridgehead and Wild are not in one GiB, or
+  /// the tables do not fit.
+  /// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
+  /// uniform, 4 KiB pages only in the blocks with a boundary inside (the image's sections, the end
+  /// of the NPL heap). Wild stays in megapages, S-only, in the template; a view splits a Wild block
+  /// into a private table when a partition page inside it is opened (`viewEntry`), and `resync`
+  /// splits the SysTable's block of the template when it seals it.
   static func enable(ramEnd: UInt64, plan: CellMemoryPlan) -> UInt64 {
     let tables = rumpk_page_tables()
     func table(_ n: Int) -> UnsafeMutablePointer<UInt64> { UnsafeMutablePointer<UInt64>(bitPattern: tables + UInt(n) * UInt(page))! }
-    let capacity = Int(UInt64(rumpk_page_tables_end() - tables) / page)
-    let kernelL1 = table(0), kernelL2 = table(1), userL1 = table(2), userL2 = table(3)
+    kernelL1 = table(0)
+    let kernelL2 = table(1)
+    userL2 = table(3)
+    meta = table(4)
+    viewTables = table(5)
+    pool = table(5 + viewCount * viewPages)
+    poolEnd = UnsafeMutablePointer<UInt64>(bitPattern: rumpk_page_tables_end() & ~UInt(page - 1))!
+    for e in 0..<viewCount { meta[e * metaWords] = 0 }
 
     let cellGiB = plan.image.base / gib
-    let gibBase = cellGiB * gib
+    self.cellGiB = Int(cellGiB)
+    gibBase = cellGiB * gib
     let gibs = min(max((ramEnd &+ gib &- 1) / gib, cellGiB + 1), 256)  // Sv39: identity below 256 GiB
+    self.gibs = Int(gibs)
+    let image = plan.image.base
     let textEnd = plan.text.end
     let userTextStart = UInt64(rumpk_user_text_start())
     let stackBottom = UInt64(rumpk_stack_bottom())
-    let first = plan.image.base & ~(twoMiB - 1)
-    // Kernel view: level 3 only where text and rodata are; user view: up to the end of Wild.
-    let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
-    let kernelCount = (kernelLast - first) / twoMiB
+    let dataStart = plan.writableShared.base
+    let sharedEnd = plan.writableShared.end
+    let modePage = UInt64(rumpk_mode_word_address())
+    let modeUserPage = UInt64(rumpk_mode_user_page())
+    let first = image & ~(twoMiB - 1)
     let last = (max(plan.wild.end, plan.heap.end) + twoMiB - 1) & ~(twoMiB - 1)
-    let count = (last - first) / twoMiB
-    let sysTable = UInt64(SysTableLayout.address) & ~(page - 1)
-    let sysTableBlock = sysTable & ~(twoMiB - 1)
-    let sysTableInGiB = sysTable / gib == cellGiB
-    let sysTableOwnBlock = sysTableInGiB && (sysTableBlock < first || sysTableBlock >= last)
-    guard last <= gibBase + gib, 4 + Int(kernelCount + count) + (sysTableOwnBlock ? 1 : 0) <= capacity else {
-      Console.put("rumpk: no room for the Sv39 tables; NPLs stay in S-mode\n")
+    guard last <= gibBase + gib else {
+      Console.put("rumpk: the cell spans GiBs; NPLs stay in S-mode\n")
       return 0
     }
 
-    for i in 0..<512 {
-      let base = UInt64(i) * gib
-      let entry: UInt64 = UInt64(i) < gibs ? leaf(base, kernelData) : 0
-      kernelL1[i] = UInt64(i) == cellGiB ? pointer(to: kernelL2) : entry
-      userL1[i] = UInt64(i) == cellGiB ? pointer(to: userL2) : entry
-    }
-    for i in 0..<512 {
-      let e = leaf(gibBase + UInt64(i) * twoMiB, kernelData)
-      kernelL2[i] = e
-      userL2[i] = e
-    }
+    fillPages(kernelL1, Int(gibs), leaf(0, kernelData), step: gib / page)
+    zeroTable(kernelL1 + Int(gibs), 512 - Int(gibs))
+    kernelL1[Int(cellGiB)] = pointer(to: kernelL2)
+    // The cell's GiB is mapped up to the end of RAM (and of the cell); above, nothing exists.
+    let ramSpan = ramEnd > gibBase ? min(ramEnd - gibBase, gib) : gib
+    blocks = Int(min(max((ramSpan + twoMiB - 1) / twoMiB, (last - gibBase) / twoMiB), 512))
+    fillPages(kernelL2, blocks, leaf(gibBase, kernelData), step: 512)
+    fillPages(userL2, blocks, leaf(gibBase, kernelData), step: 512)
+    zeroTable(kernelL2 + blocks, 512 - blocks)  // the template's are never read: see userPage, fresh
 
-    // Kernel view: text executable, rodata read-only, the rest of those blocks read/write.
-    let kernelL3 = table(4)
-    for n in 0..<(kernelCount * 512) {
-      let address = first + n * page
-      let attributes: UInt64
-      if address >= plan.image.base && address < textEnd {
-        attributes = kernelText
-      } else if address >= textEnd && address < stackBottom {
-        attributes = kernelReadOnly
-      } else {
-        attributes = kernelData
-      }
-      kernelL3[Int(n)] = leaf(address, attributes)
+    // Kernel view: text executable, rodata read-only, the rest read/write. U-mode view: the table
+    // in the header; the mode word's page is patched below.
+    var kernelPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
+    kernelPoints[0] = image
+    kernelPoints[1] = textEnd
+    kernelPoints[2] = stackBottom
+    var userPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
+    // Ascending, in link.ld order.
+    userPoints[0] = image
+    userPoints[1] = userTextStart
+    userPoints[2] = textEnd
+    userPoints[3] = stackBottom
+    userPoints[4] = modePage
+    userPoints[5] = modePage + page
+    userPoints[6] = dataStart
+    userPoints[7] = sharedEnd
+    let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
+    let mapped = mapBlocks(kernelL2, first, kernelLast, kernelPoints) { a in
+      a >= image && a < textEnd ? kernelText : a >= textEnd && a < stackBottom ? kernelReadOnly : kernelData
+    } && mapBlocks(userL2, first, last, userPoints) { a in
+      if a >= image && a < userTextStart { return kernelText }  // boot code and the trap path
+      if a >= userTextStart && a < textEnd { return userText }
+      if a >= textEnd && a < stackBottom { return userReadOnly }
+      if a >= dataStart && a < sharedEnd { return userData }
+      return kernelData  // boot stack, tables, kdata, kbss, kheap, Bridgehead, Wild
     }
-    for b in 0..<kernelCount {
-      kernelL2[Int((first - gibBase) / twoMiB + b)] = pointer(to: kernelL3 + Int(b * 512))
+    guard mapped else {
+      Console.put("rumpk: no room for the Sv39 tables; NPLs stay in S-mode\n")
+      return 0
     }
-
-    // U-mode view. The mode word's page shows __mode_user_page, whose word is 1 (Runtime/Heap.swift:
-    // NPL code allocates from the NPL heap and prints through syscalls); the kernel view keeps the
-    // word's own page, 0 since boot.S.
-    let modePage = UInt64(rumpk_mode_word_address())
-    let modeUserPage = UInt64(rumpk_mode_user_page())
+    // The mode word's page shows __mode_user_page, whose word is 1 (Runtime/Heap.swift: NPL code
+    // allocates from the NPL heap and prints through syscalls); the kernel view keeps the word's
+    // own page, 0 since boot.S.
     UnsafeMutablePointer<UInt64>(bitPattern: UInt(modeUserPage))!.pointee = 1
+    if let pte = userPage(modePage, split: false) { pte.pointee = leaf(modeUserPage, userReadOnly) }
     wild = plan.wild
-    l3 = table(4 + Int(kernelCount))
-    l3Base = first
-    l3Pages = count * 512
-    let dataStart = plan.writableShared.base
-    for n in 0..<l3Pages {
-      let address = first + n * page
-      let attributes: UInt64
-      if address >= plan.image.base && address < userTextStart {
-        attributes = kernelText
-      } else if address >= userTextStart && address < textEnd {
-        attributes = userText
-      } else if address >= textEnd && address < stackBottom {
-        attributes = userReadOnly
-      } else if address >= dataStart && address < plan.writableShared.end {
-        attributes = userData
-      } else {
-        attributes = kernelData  // kdata, kbss, kheap among others
-      }
-      l3[Int(n)] = leaf(address, attributes)
-    }
-    l3[Int((modePage - first) / page)] = leaf(modeUserPage, userReadOnly)
-    for b in 0..<count {
-      userL2[Int((first - gibBase) / twoMiB + b)] = pointer(to: l3 + Int(b * 512))
-    }
-    if sysTableOwnBlock {
-      let t = l3 + Int(count * 512)
-      for n in 0..<512 { t[n] = leaf(sysTableBlock + UInt64(n) * page, kernelData) }
-      userL2[Int((sysTableBlock - gibBase) / twoMiB)] = pointer(to: t)
-      sysTablePTE = t + Int((sysTable - sysTableBlock) / page)
-    } else if sysTableInGiB {
-      sysTablePTE = l3 + Int((sysTable - first) / page)
-    }
+    let sysTable = UInt64(SysTableLayout.address) & ~(page - 1)
+    sysTablePage = sysTable / gib == cellGiB ? sysTable : 0
 
     // Sv39 present? (satp is WARL: a write with an unsupported mode changes nothing.) ASIDs: the
     // bits of an all-ones ASID that stick.
@@ -192,12 +279,33 @@ enum MMU {
       Console.put("rumpk: the hart has no Sv39; NPLs stay in S-mode\n")
       return 0
     }
-    hasASIDs = (probe >> 44) & 0xFFFF != 0
+    hasASIDs = (probe >> 44) & 0xFFFF >= UInt64(viewCount)  // ASIDs 1...viewCount fit
     let kernelSATP = satp(kernelL1, kernelASID)
-    rumpk_set_trap_words(kernelSATP, satp(userL1, hasASIDs ? userASID : 0), hasASIDs ? 0 : 1)
+    // Until resync names a fiber's view, the U-mode word is the kernel view: no U pages at all.
+    rumpk_set_trap_words(kernelSATP, kernelSATP, hasASIDs ? 0 : 1)
     rumpk_satp_load(kernelSATP)
     ready = true
     return gibs * gib
+  }
+
+  /// The U-mode template's level-3 entry for `address` (in the cell's GiB), splitting the megapage
+  /// that holds it into a pool table with the same attributes first when `split` is set. Nil
+  /// outside the mapped blocks of the GiB, for a megapage when `split` is clear, or when the pool
+  /// is empty. The caller fences.
+  /// Inlined into its two callers: out of line, the machine outliner shared its epilogue with
+  /// rumpk_syscall's, one jump more on every syscall.
+  @inline(__always)
+  static func userPage(_ address: UInt64, split: Bool) -> UnsafeMutablePointer<UInt64>? {
+    let i = (address &- gibBase) / twoMiB
+    guard address >= gibBase, i < UInt64(blocks) else { return nil }
+    let slot = userL2 + Int(i)
+    if !isPointer(slot.pointee) {
+      guard split, slot.pointee & valid != 0, let t = takeTable() else { return nil }
+      fillPages(t, 512, slot.pointee)
+      slot.pointee = pointer(to: t)
+    }
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt((slot.pointee >> 10) << 12))!
+    return t + Int((address / page) & 511)
   }
 
   /// Called before every return to U-mode: makes the U-mode view show the running fiber's partition.
@@ -207,56 +315,148 @@ enum MMU {
     resync()
   }
 
+  /// Points the trap path at the running fiber's view, rebuilding the view first when it is
+  /// stale (`refresh`). Runs on the kernel view. Out of line: the syscall path only tests.
+  @inline(never)
   static func resync() {
     guard ready else { return }
-    if !sealed, let pte = sysTablePTE {
-      // The SysTable is written once, at boot; from the first U-mode entry on U-mode may read it.
-      pte.pointee = pte.pointee & ~(UInt64(0x3FF)) | userReadOnly
-      sealed = true
+    let me = UserMode.currentIndex
+    let changes = Partition.changes
+    let e = Int(UInt32(bitPattern: me) % UInt32(viewCount))
+    let m = meta + e * metaWords
+    if m[0] != UInt64(bitPattern: Int64(me) &+ 1) || m[1] != changes || !sealed {
+      refresh(e, m, me, changes)  // a tail call: the fast path below needs no saved registers
+      return
     }
-    for i in 0..<openedCount { set(opened[i], kernelData) }
-    openedCount = 0
-    // The running fiber's slots, read in place (a fiber switch between two U-mode fibers comes
-    // through here, so this loop is on the yield path).
-    if let slots = UserMode.currentSlots {
-      let stride = UserMode.slotStride
-      var slot = slots
-      let end = slots + Partition.capacity * stride
-      while slot < end {
-        defer { slot += stride }
-        guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
-        let base = slot.load(as: UInt64.self)
-        let size = slot.load(fromByteOffset: 8, as: UInt64.self)
-        // Read-only grants and channels stay writable in U-mode, as on aarch64 (the syscall layer
-        // enforces read-only). With a separate kernel view U read-only would be possible here, but
-        // an ION consumer writes its tail cursor in a channel it may have mapped without the write
-        // flag.
-        guard size != 0, openedCount < 12, wild.contains(base, size) else { continue }
-        let r = Region(base: base, size: size)
-        set(r, userData)
-        opened[openedCount] = r
-        openedCount += 1
-      }
-    }
-    appliedFiber = UserMode.currentIndex
-    appliedChanges = Partition.changes
-    resyncs &+= 1
-    rumpk_tlb_flush()
+    apply(m, me, changes)
   }
 
-  /// Sets the attributes of every page of `r` (inside the level-3 range) in the U-mode view.
-  static func set(_ r: Region, _ attributes: UInt64) {
-    let lo = max(r.base & ~(page - 1), l3Base)
-    let hi = min(r.end, l3Base &+ l3Pages &* page)
-    guard lo < hi else { return }
-    var pte = l3 + Int((lo &- l3Base) / page)
-    let last = l3 + Int((hi &- l3Base &+ page &- 1) / page)
-    var entry = leaf(lo, attributes)
-    while pte < last {
-      pte.pointee = entry
-      pte += 1
-      entry &+= 1 << 10  // the next page's PPN
+  /// Makes view `m` the one the trap path loads for U-mode, for fiber `me` at `changes`.
+  @inline(__always)
+  static func apply(_ m: UnsafeMutablePointer<UInt64>, _ me: Int32, _ changes: UInt64) {
+    rumpk_set_user_satp(m[4])
+    appliedFiber = me
+    appliedChanges = changes
+  }
+
+  /// The slow part of `resync`, kept out of line so a switch to a valid view saves no registers:
+  /// seals the SysTable at the first U-mode entry, rebuilds view `e` for fiber `me`, applies it.
+  @inline(never)
+  static func refresh(_ e: Int, _ m: UnsafeMutablePointer<UInt64>, _ me: Int32, _ changes: UInt64) {
+    if !sealed {
+      // The SysTable is written once, at boot; from the first U-mode entry on U-mode may read it.
+      // Done in the template before any view copies it.
+      if sysTablePage != 0, let pte = userPage(sysTablePage, split: true) { pte.pointee = leaf(sysTablePage, userReadOnly) }
+      sealed = true
     }
+    if m[0] != UInt64(bitPattern: Int64(me) &+ 1) || m[1] != changes {
+      rebuild(e, m, me)
+      m[1] = changes
+    }
+    apply(m, me, changes)
+  }
+
+  /// Makes view `e` (metadata `m`) show fiber `me`'s partition, then drops the view's cached
+  /// translations. The view is not live (the kernel view is loaded).
+  static func rebuild(_ e: Int, _ m: UnsafeMutablePointer<UInt64>, _ me: Int32) {
+    let owner = UInt64(bitPattern: Int64(me) &+ 1)
+    if m[0] == owner {
+      // Same fiber, a partition changed: close its old runs, reopen from scratch.
+      var r = m + 8
+      for _ in 0..<Int(m[2]) {
+        let p = UnsafeMutablePointer<UInt64>(bitPattern: UInt(r[0]))!
+        for j in 0..<Int(r[1]) { p[j] = p[j] & ~UInt64(0x3FF) | kernelData }
+        r += 2
+      }
+      if !collectRuns(e, m) { fresh(e, m); _ = collectRuns(e, m) }
+    } else {
+      fresh(e, m)
+      if !collectRuns(e, m) { Console.put("rumpk: a U-mode partition spans too many 2 MiB blocks\n") }
+      m[0] = owner
+    }
+    if hasASIDs { rumpk_tlb_flush_asid(UInt64(e + 1)) } else { rumpk_tlb_flush() }
+    rebuilds &+= 1
+  }
+
+  /// Resets view `e`'s tables: level 1 the kernel's but for the cell's GiB, level 2 a copy of the
+  /// template's, no private tables.
+  static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) {
+    let v1 = viewTables + e * viewPages * 512
+    let v2 = v1 + 512
+    for i in 0..<gibs { v1[i] = kernelL1[i] }
+    zeroTable(v1 + gibs, 512 - gibs)
+    copyTable(v2, userL2, blocks)
+    zeroTable(v2 + blocks, 512 - blocks)
+    v1[cellGiB] = pointer(to: v2)
+    m[2] = 0
+    m[3] = 0
+    m[4] = satp(v1, hasASIDs ? UInt64(e + 1) : 0)
+  }
+
+  /// Copies the first `count` entries of a table (a multiple of 4).
+  @inline(never)
+  static func copyTable(_ to: UnsafeMutablePointer<UInt64>, _ from: UnsafeMutablePointer<UInt64>, _ count: Int = 512) {
+    var d = to
+    var s = from
+    let end = to + ((count + 3) & ~3)
+    while d < end {
+      d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]
+      d += 4
+      s += 4
+    }
+  }
+
+  /// Opens the running fiber's partition in view `e`: every region in Wild, page by page, giving
+  /// the view a private level-3 table for each block it touches, and records the runs. Read-only
+  /// grants and channels stay writable in U-mode, as on aarch64 (the syscall layer enforces
+  /// read-only; an ION consumer writes its tail cursor in a channel it may have mapped without the
+  /// write flag). False when the view ran out of private tables or runs.
+  static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) -> Bool {
+    var count = 0
+    defer { m[2] = UInt64(count) }
+    guard let slots = UserMode.currentSlots else { return true }
+    let stride = UserMode.slotStride
+    let v2 = viewTables + e * viewPages * 512 + 512
+    for i in 0..<Partition.capacity {
+      let slot = slots + i * stride
+      guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
+      let base = slot.load(as: UInt64.self)
+      let size = slot.load(fromByteOffset: 8, as: UInt64.self)
+      guard size != 0, wild.contains(base, size) else { continue }
+      let end = base + size
+      var address = base & ~(page - 1)
+      while address < end {
+        guard count < maxRuns, let p = viewEntry(address, v2, m) else { return false }
+        let blockEnd = (address | (twoMiB - 1)) &+ 1
+        let n = (min(end, blockEnd) &- address &+ page &- 1) / page
+        fillPages(p, Int(n), leaf(address, userData))
+        m[8 + 2 * count] = UInt64(UInt(bitPattern: p))
+        m[9 + 2 * count] = n
+        count += 1
+        address &+= n * page
+      }
+    }
+    return true
+  }
+
+  /// The level-3 entry for `address` in a view (level 2 at `v2`), giving the view a private copy
+  /// of the block's table first if it has none (a megapage becomes 512 pages with its attributes).
+  /// Nil outside the cell's GiB or when the view has no private table left.
+  static func viewEntry(_ address: UInt64, _ v2: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64>? {
+    let i = (address &- gibBase) / twoMiB
+    guard address >= gibBase, i < 512 else { return nil }
+    let own = v2 + 512
+    var d = v2[Int(i)]
+    let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))
+    if !isPointer(d) || t == nil || t! < own || t! >= own + viewBlocks * 512 {
+      guard m[3] < UInt64(viewBlocks), d & valid != 0 else { return nil }
+      let copy = own + Int(m[3]) * 512
+      m[3] += 1
+      if isPointer(d) { copyTable(copy, t!) } else { fillPages(copy, 512, d) }
+      d = pointer(to: copy)
+      v2[Int(i)] = d
+    }
+    return UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))! + Int((address / page) & 511)
   }
 }
 

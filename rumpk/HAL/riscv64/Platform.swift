@@ -5,7 +5,9 @@ import RumpkKernel
 
 @_cdecl("rumpk_platform_console_write")
 public func platformConsoleWrite(_ bytes: UnsafePointer<UInt8>?, _ count: Int) {
-  Serial.write(bytes, count) { Board.uart.put($0) }
+  let uart = Board.uart
+  let lsr = uart.lineStatus
+  Serial.write(bytes, count) { uart.put($0, lineStatus: lsr) }
 }
 
 @_cdecl("rumpk_platform_console_read")

@@ -8,12 +8,20 @@ struct UART16550 {
   var base: UInt
   var regShift: UInt = 0
 
-  /// Sends one byte, waiting until the transmit holding register is empty.
-  func put(_ byte: UInt8) {
-    let lsr = VolatileMappedRegister<UInt8>(unsafeBitPattern: base + (5 << regShift))
+  /// The line status register's address.
+  var lineStatus: UInt { base &+ (5 &<< regShift) }
+
+  /// Sends one byte, waiting until the transmit holding register is empty. `lineStatus` is this
+  /// UART's (computed once by a caller that sends many bytes).
+  @inline(__always)
+  func put(_ byte: UInt8, lineStatus: UInt) {
+    let lsr = VolatileMappedRegister<UInt8>(unsafeBitPattern: lineStatus)
     while lsr.load() & (1 << 5) == 0 {}
     VolatileMappedRegister<UInt8>(unsafeBitPattern: base).store(byte)
   }
+
+  /// Sends one byte, waiting until the transmit holding register is empty.
+  func put(_ byte: UInt8) { put(byte, lineStatus: lineStatus) }
 
   /// Returns a received byte, or nil when none is waiting.
   func get() -> UInt8? {

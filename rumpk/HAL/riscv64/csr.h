@@ -85,6 +85,8 @@ extern uint64_t rumpk_trap_words[3];
 static inline void rumpk_set_trap_words(uint64_t kernel, uint64_t user, uint64_t fence) {
   rumpk_trap_words[0] = kernel; rumpk_trap_words[1] = user; rumpk_trap_words[2] = fence;
 }
+// The U-mode view the trap path loads on the way out (the running fiber's; MMU.resync).
+static inline void rumpk_set_user_satp(uint64_t user) { rumpk_trap_words[1] = user; }
 // Loads satp and drops every cached translation (all ASIDs). Assumes the code calling it is mapped
 // executable for S-mode in the new view.
 static inline void rumpk_satp_load(uint64_t satp) {
@@ -92,4 +94,26 @@ static inline void rumpk_satp_load(uint64_t satp) {
 }
 // After changing live page-table entries: order the stores before later walks, drop cached ones.
 static inline void rumpk_tlb_flush(void) { __asm__ volatile("sfence.vma zero, zero" ::: "memory"); }
+// Page-table fills (MMU.swift), eight entries per iteration, in asm so the compiler neither turns
+// them into memset calls nor re-rolls them. Assume p <= end, (end - p) a multiple of 8 entries.
+// rumpk_fill_entries writes e, e + d, e + 2d, ... and returns the next value.
+static inline void rumpk_zero_entries(uint64_t *p, uint64_t *end) {
+  for (; p < end; p += 8)
+    __asm__ volatile("sd zero, 0(%0)\n sd zero, 8(%0)\n sd zero, 16(%0)\n sd zero, 24(%0)\n"
+                     "sd zero, 32(%0)\n sd zero, 40(%0)\n sd zero, 48(%0)\n sd zero, 56(%0)"
+                     :: "r"(p) : "memory");
+}
+static inline uint64_t rumpk_fill_entries(uint64_t *p, uint64_t *end, uint64_t e, uint64_t d) {
+  for (; p < end; p += 8)
+    __asm__ volatile("sd %0, 0(%1)\n add %0, %0, %2\n sd %0, 8(%1)\n add %0, %0, %2\n"
+                     "sd %0, 16(%1)\n add %0, %0, %2\n sd %0, 24(%1)\n add %0, %0, %2\n"
+                     "sd %0, 32(%1)\n add %0, %0, %2\n sd %0, 40(%1)\n add %0, %0, %2\n"
+                     "sd %0, 48(%1)\n add %0, %0, %2\n sd %0, 56(%1)\n add %0, %0, %2"
+                     : "+r"(e) : "r"(p), "r"(d) : "memory");
+  return e;
+}
+// The same for one address space: drops the cached non-global translations of `asid`.
+static inline void rumpk_tlb_flush_asid(uint64_t asid) {
+  __asm__ volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
+}
 #endif
