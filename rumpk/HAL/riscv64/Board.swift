@@ -22,74 +22,20 @@ struct Board {
   nonisolated(unsafe) static var sstc = false
 
   /// Reads the device tree at `address`. On any error the fallbacks stay and boot goes on.
-  /// One walk over the tree (FDT.walk) finds everything: a lookup per path and two more walks per
-  /// reg to find the parent made discovery cost several whole-tree walks per fact.
+  /// Guarantees: the board statics change only from a tree that validated completely. One pass
+  /// validates the tree and reports its nodes (FDT.at(_:maxSize:walk:)); what they say is kept in a
+  /// RiscvDiscovery until the pass has reached the end (the aarch64 board does the same).
   static func discover(address: UInt, hart: UInt) -> Bool {
-    guard address != 0, let fdt = try? FDT.at(UnsafeRawPointer(bitPattern: address)!, maxSize: 1 << 20) else {
-      return false
-    }
-    let chosen = fdt.chosen  // found by the validation walk
-    let stdoutValue = chosen.flatMap { fdt.stdoutPathValue(chosen: $0) }
-    var stdoutMatch = stdoutValue.flatMap { FDTPathMatch($0) }  // nil for an alias
-    var stdout: FDTNode? = nil, stdoutReg: (address: UInt64, size: UInt64)? = nil
-    var memoryDone = false
-    var cpus: FDTNode? = nil, cpu: FDTNode? = nil, intc: UInt32? = nil
-    var test: FDTNode? = nil, testReg: (address: UInt64, size: UInt64)? = nil
-    var plic: FDTNode? = nil, plicReg: (address: UInt64, size: UInt64)? = nil
-    fdt.walk { n in
-      if stdoutMatch?.visit(n) == true {
-        stdout = n.node
-        stdoutReg = fdt.reg(n, index: 0)
-      }
-      if n.depth == 1 {  // node(path: "/memory") etc.: the first child of the root with that name
-        if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
-          memoryDone = true
-          if let reg = fdt.reg(n, index: 0) {
-            ramStart = reg.address
-            ramEnd = reg.address &+ reg.size
-          }
-        }
-        if cpus == nil && FDT.nameMatches(n.name, component: "cpus") { cpus = n.node }
-      }
-      // The boot hart's /cpus child (reg = hart id), then its interrupt controller's phandle.
-      if cpu == nil, let cpus, n.parent == cpus, fdt.reg(n, index: 0)?.address == UInt64(hart),
-         fdt.stringEquals(n.node, "device_type", "cpu") {
-        cpu = n.node
-      }
-      guard let c = n.compatible else { return true }
-      if intc == nil, let cpu, n.parent == cpu, FDT.listContains(c, "riscv,cpu-intc") {
-        intc = fdt.u32(n.node, "phandle") ?? fdt.u32(n.node, "linux,phandle")
-      }
-      if test == nil && (FDT.listContains(c, "sifive,test1") || FDT.listContains(c, "sifive,test0")) {
-        test = n.node
-        testReg = fdt.reg(n, index: 0)
-      }
-      if plic == nil && (FDT.listContains(c, "riscv,plic0") || FDT.listContains(c, "sifive,plic-1.0.0")) {
-        plic = n.node
-        plicReg = fdt.reg(n, index: 0)
-      }
+    guard address != 0 else { return false }
+    let kinds = FDTNameSet("sifive,test1\0sifive,test0\0riscv,plic0\0sifive,plic-1.0.0\0riscv,cpu-intc\0")
+    var found = RiscvDiscovery(hart: UInt64(hart))
+    var rootChildren = FDTRootIndex()  // /chosen comes last in QEMU's tree: stdout-path is resolved after
+    guard let fdt = try? FDT.at(UnsafeRawPointer(bitPattern: address)!, maxSize: 1 << 20, walk: { fdt, n in
+      rootChildren.visit(n)
+      found.visit(fdt, n, kinds.matches(n.compatible ?? UnsafeRawBufferPointer(start: nil, count: 0)))
       return true
-    }
-    if stdout == nil, stdoutMatch == nil, let stdoutValue, let out = fdt.node(path: stdoutValue) {
-      stdout = out
-      stdoutReg = fdt.reg(out, index: 0)
-    }
-    if let out = stdout, let reg = stdoutReg {
-      uart = UART16550(base: UInt(reg.address), regShift: UInt(fdt.u32(out, "reg-shift") ?? 0))
-    }
-    if let cpus, let tb = fdt.u32(cpus, "timebase-frequency"), tb != 0 {
-      timebase = UInt64(tb)
-    }
-    if let reg = testReg {
-      testDevice = UInt(reg.address)
-    }
-    if let chosen, let args = fdt.string(chosen, "bootargs") {
-      FiberSwitchBench.requested = FDT.words(args, contain: "rumpk.bench=switch")
-    }
-    if let chosen, let seed = fdt.property(chosen, "rng-seed") {
-      rngSeed = seed
-    }
-    if let cpu { discoverInterrupts(fdt, cpu: cpu, intc: intc, plic: plic, plicReg: plicReg) }
+    }) else { return false }
+    found.commit(fdt, rootChildren)
     return true
   }
 
@@ -133,5 +79,71 @@ struct Board {
       start = end + 1
     }
     return false
+  }
+}
+
+/// What the validating walk learns, kept aside until the tree has validated to its end.
+struct RiscvDiscovery {
+  /// The bits of discover's FDTNameSet.
+  static let test: UInt32 = 1 | 2, plic: UInt32 = 4 | 8, intc: UInt32 = 16
+  let hart: UInt64
+  var memory: (address: UInt64, size: UInt64)? = nil, memoryDone = false
+  var cpus: FDTNode? = nil, cpu: FDTNode? = nil, intc: UInt32? = nil
+  var testReg: (address: UInt64, size: UInt64)? = nil, testDone = false
+  var plic: FDTNode? = nil, plicReg: (address: UInt64, size: UInt64)? = nil
+
+  init(hart: UInt64) { self.hart = hart }
+
+  /// Takes what it needs from `n`, whose compatible has the kinds `matched`: /memory and /cpus (the
+  /// first root children of those names), the boot hart's /cpus child (reg = hart id) and its
+  /// interrupt controller's phandle, the first test device and the first PLIC.
+  mutating func visit(_ fdt: FDT, _ n: FDTWalkNode, _ matched: UInt32) {
+    if n.depth == 1 {
+      if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
+        memoryDone = true
+        memory = fdt.reg(n, index: 0)
+      }
+      if cpus == nil && FDT.nameMatches(n.name, component: "cpus") { cpus = n.node }
+    }
+    if cpu == nil, let cpus, n.parent == cpus, fdt.reg(n, index: 0)?.address == hart,
+       fdt.stringEquals(n, "device_type", "cpu") {
+      cpu = n.node
+    }
+    if matched == 0 { return }
+    if intc == nil, matched & RiscvDiscovery.intc != 0, let cpu, n.parent == cpu {
+      intc = fdt.u32(n.node, "phandle") ?? fdt.u32(n.node, "linux,phandle")
+    }
+    if !testDone && matched & RiscvDiscovery.test != 0 {
+      testDone = true
+      testReg = fdt.reg(n, index: 0)
+    }
+    if plic == nil && matched & RiscvDiscovery.plic != 0 {
+      plic = n.node
+      plicReg = fdt.reg(n, index: 0)
+    }
+  }
+
+  /// Sets the board from what the walk found and from /chosen (console, boot arguments, seed).
+  /// Assumes `fdt` is the validated tree the walk went over and `rootChildren` was fed by it.
+  func commit(_ fdt: FDT, _ rootChildren: FDTRootIndex) {
+    if let memory {
+      Board.ramStart = memory.address
+      Board.ramEnd = memory.address &+ memory.size
+    }
+    if let chosen = fdt.chosen {
+      if let path = fdt.stdoutPathValue(chosen: chosen), let out = rootChildren.node(path: path, in: fdt) {
+        let cells = out.parent.map { (fdt.addressCells($0), fdt.sizeCells($0)) } ?? (2, 1)
+        if let reg = fdt.reg(out.node, index: 0, addressCells: cells.0, sizeCells: cells.1) {
+          Board.uart = UART16550(base: UInt(reg.address), regShift: UInt(fdt.u32(out.node, "reg-shift") ?? 0))
+        }
+      }
+      if let args = fdt.string(chosen, "bootargs") {
+        FiberSwitchBench.requested = FDT.words(args, contain: "rumpk.bench=switch")
+      }
+      if let seed = fdt.property(chosen, "rng-seed") { Board.rngSeed = seed }
+    }
+    if let cpus, let tb = fdt.u32(cpus, "timebase-frequency"), tb != 0 { Board.timebase = UInt64(tb) }
+    if let testReg { Board.testDevice = UInt(testReg.address) }
+    if let cpu { Board.discoverInterrupts(fdt, cpu: cpu, intc: intc, plic: plic, plicReg: plicReg) }
   }
 }
