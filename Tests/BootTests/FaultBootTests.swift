@@ -65,10 +65,19 @@ final class FaultBootTests: XCTestCase {
   /// read-only at EL0 (K9), so that is a permission fault (DFSC 0x0F, write) at the address it
   /// printed, in window B; the driver, writing through its own mapping, is not affected.
   func testAChannelOpenedReadOnlyCannotBeWrittenFromEL0() throws {
-    let disk = FileManager.default.temporaryDirectory.appendingPathComponent("rumpk-fault-\(getpid()).img")
+    try checkReadOnlyChannel(arch: "aarch64", fault: "(ESR 0x9200004F")
+  }
+
+  /// The same in U-mode on riscv64: a store page fault (scause 15) at the window-B address.
+  func testAChannelOpenedReadOnlyCannotBeWrittenFromUMode() throws {
+    try checkReadOnlyChannel(arch: "riscv64", fault: "(SCAUSE 0xF,")
+  }
+
+  func checkReadOnlyChannel(arch: String, fault: String) throws {
+    let disk = FileManager.default.temporaryDirectory.appendingPathComponent("rumpk-fault-\(arch)-\(getpid()).img")
     XCTAssertTrue(FileManager.default.createFile(atPath: disk.path, contents: Data(count: 1 << 20)))
     defer { try? FileManager.default.removeItem(at: disk) }
-    let r = try run("fault", extra: ["--disk", disk.path])
+    let r = try run("fault", arch: arch, extra: ["--disk", disk.path])
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
     XCTAssertEqual(reports.count, 6, r.stdout)
@@ -77,7 +86,7 @@ final class FaultBootTests: XCTestCase {
     XCTAssertNotNil(line, r.stdout)
     if let line, let address = UInt64(line.dropFirst(marker.count), radix: 16) {
       XCTAssertTrue((0x1000_0000...0x17FF_FFFF).contains(address), line)
-      XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(String(address, radix: 16, uppercase: true)) (ESR 0x9200004F") }, r.stdout)
+      XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(String(address, radix: 16, uppercase: true)) \(fault)") }, r.stdout)
     }
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertTrue(r.has("fault: still running"), r.stdout)
@@ -94,7 +103,11 @@ final class FaultBootTests: XCTestCase {
     XCTAssertEqual(reports.count, 5, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x10 (SCAUSE 0xD,") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x83000000 (SCAUSE 0xF,") }, r.stdout)
-    XCTAssertTrue(reports.contains { $0.contains(" fault at 0x8") && $0.contains("(SCAUSE 0xF,") && !$0.contains("0x83000000") }, r.stdout)
+    // NPL windows (K9): the other fiber's stack is in window B, every faulting PC in window A.
+    let windowA: ClosedRange<UInt64> = 0x0800_0000...0x0FFF_FFFF, windowB: ClosedRange<UInt64> = 0x1000_0000...0x17FF_FFFF
+    XCTAssertTrue(reports.contains { hex(after: " fault at 0x", in: $0).map(windowB.contains) == true && $0.contains("(SCAUSE 0xF,") }, r.stdout)
+    XCTAssertTrue(reports.allSatisfy { hex(after: "SEPC 0x", in: $0).map(windowA.contains) == true }, r.stdout)
+    XCTAssertTrue(r.has("fault: no device channel to write (no disk attached)"), r.stdout)
     // The illegal instruction: reported at its own address, which is also the SEPC.
     XCTAssertTrue(reports.contains { line in
       guard line.contains("(SCAUSE 0x2, SEPC 0x"), let at = line.range(of: " fault at ") else { return false }

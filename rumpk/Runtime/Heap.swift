@@ -64,25 +64,28 @@ public enum Heap {
   #endif
 
   /// Formats [start, end) as the arena whose header is at `start` (16-aligned). Called once per
-  /// arena before any allocation from it.
-  static func format(start: UInt, end: UInt) {
+  /// arena before any allocation from it. The memory is written at `writeAt` (the same range as
+  /// the kernel reaches it, when the arena's users see it elsewhere: the NPL heap in window A);
+  /// the pointers stored are in [start, end).
+  static func format(start: UInt, end: UInt, writeAt: UInt? = nil) {
     let s = (start + 15) & ~15
     let e = end & ~15
     guard e > s + 32 + UInt(headerSize) * 2 else { return }
-    let arena = UnsafeMutablePointer<Arena>(bitPattern: s)!
+    let delta = (writeAt ?? start) &- start
+    let arena = UnsafeMutablePointer<Arena>(bitPattern: s &+ delta)!
     let first = s + 32
-    let block = UnsafeMutablePointer<HeapBlock>(bitPattern: first)!
-    block.pointee = HeapBlock(size: Int(e - first), next: nil)
-    arena.pointee = Arena(freeList: block, regionStart: first, regionEnd: e, reserved: 0)
+    UnsafeMutablePointer<HeapBlock>(bitPattern: first &+ delta)!.pointee = HeapBlock(size: Int(e - first), next: nil)
+    arena.pointee = Arena(freeList: UnsafeMutablePointer(bitPattern: first), regionStart: first, regionEnd: e, reserved: 0)
   }
 
   /// Hands the NPL heap [start, end) (start must be `__heap_start`) and formats the kernel heap.
-  /// Assumes both are unused RAM; called once before any allocation.
-  public static func initialize(start: UInt, end: UInt) {
+  /// `writeAt`: where the kernel reaches the NPL heap, when not at `start` (K9). Assumes both are
+  /// unused RAM; called once before any allocation.
+  public static func initialize(start: UInt, end: UInt, writeAt: UInt? = nil) {
     #if arch(arm64) || arch(riscv64)
     format(start: UInt(rumpk_kheap_start()), end: UInt(rumpk_kheap_end()))
     #endif
-    format(start: start, end: end)
+    format(start: start, end: end, writeAt: writeAt)
   }
 
   /// Returns `size` bytes aligned to `alignment` (a power of two), or nil when no free block fits.

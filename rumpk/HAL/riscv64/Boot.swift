@@ -12,23 +12,36 @@ import RumpkPlatform
 @_cdecl("rumpk_main")
 public func rumpkMain(_ dtb: UInt, _ hart: UInt, _ enteredIn: UInt) -> Never {
   let found = Board.discover(address: dtb, hart: hart)
+  // The NPL image is linked at window A and loaded at rumpk_npl_load (link.ld); the plan lays out
+  // heap, Bridgehead and Wild after its load range (K9-npl-windows.md).
   var plan = CellMemoryPlan.make(
     imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
-    dataStart: UInt64(rumpk_data_start()), heapStart: UInt64(rumpk_heap_start()), ramEnd: Board.ramEnd)
+    dataStart: UInt64(rumpk_npl_load()), heapStart: UInt64(rumpk_heap_load()), ramEnd: Board.ramEnd)
   let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
-  Heap.initialize(start: UInt(plan.heap.base), end: UInt(plan.heap.end))
-  // What NPLs may pass to syscalls read-only: text and rodata, not the kernel's data that follows
-  // (docs/decisions/K6-el0-npls.md); their own data, bss and heap are in writableShared.
-  plan.image = Region(base: plan.image.base, size: UInt64(rumpk_stack_bottom()) - plan.image.base)
-  UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
-  if MMU.ready {
-    Console.put("rumpk: Sv39 on, identity map: devices below 0x")
-    Console.hex(plan.image.base / MMU.gib * MMU.gib)
-    Console.put(", RAM up to 0x")
-    Console.hex(mapped)
-    Console.put(MMU.hasASIDs ? "; NPLs in U-mode\n" : " (no ASIDs); NPLs in U-mode\n")
+  guard MMU.ready else {
+    Console.put("rumpk: Sv39 or the NPL windows cannot be set up; stopping the cell\n")
+    Power.off(code: 70)
   }
+  // NPL code sees its image and heap in window A and its partitions in window B; syscalls take
+  // window addresses, which the kernel checks against the NPL image's load range. The kernel view
+  // has no windows: the NPL heap is formatted through its load address.
+  let a = MMU.imageWindow
+  plan.text = Region(base: UInt64(rumpk_npl_text_start()), size: UInt64(rumpk_npl_text_end() - rumpk_npl_text_start()))
+  plan.image = Region(base: a.kernel, size: UInt64(rumpk_npl_rodata_end()) - a.user)
+  let nplDataStart = a.kernel + (UInt64(rumpk_data_start()) - a.user)
+  plan.writableShared = Region(base: nplDataStart, size: plan.heap.end - nplDataStart)
+  plan.imageWindow = a
+  plan.partitionWindow = MMU.partitionWindow
+  Heap.initialize(start: UInt(rumpk_heap_start()), end: UInt(rumpk_heap_start()) + UInt(plan.heap.size),
+                  writeAt: UInt(plan.heap.base))
+  UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
+  Console.put("rumpk: Sv39 on, identity map: devices below 0x")
+  Console.hex(plan.image.base / MMU.gib * MMU.gib)
+  Console.put(", RAM up to 0x")
+  Console.hex(mapped)
+  Console.put(", NPL windows A 0x"); Console.hex(MMU.windowA); Console.put(" B 0x"); Console.hex(MMU.windowB)
+  Console.put(MMU.hasASIDs ? "; NPLs in U-mode\n" : " (no ASIDs); NPLs in U-mode\n")
   Interrupts.initialize()
   CellBoot.deviceTree = found ? UInt64(dtb) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
   // NPLs run in U-mode (docs/decisions/K6-el0-npls.md): the SysTable entries are ecall stubs (ecall.S).

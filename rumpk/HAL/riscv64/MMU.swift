@@ -1,39 +1,44 @@
-// Sv39 translation in S-mode and U-mode: two identity maps (4 KiB pages, 2 MiB and 1 GiB leaves),
-// turned on right after the device tree is read. RISC-V never lets S-mode execute a page with U = 1
-// (whatever sstatus.SUM says), and the NPL code is the kernel image's own text, so one table cannot
-// serve both modes as it does on aarch64: the kernel runs on a kernel view, U-mode on a U-mode view,
-// and the trap path (trap.S) switches satp on the way in and out (docs/decisions/K6-el0-npls.md).
+// Sv39 translation in S-mode and U-mode: the kernel's identity map and per-fiber U-mode views
+// (4 KiB pages, 2 MiB and 1 GiB leaves), turned on right after the device tree is read. RISC-V
+// never lets S-mode execute a page with U = 1 (whatever sstatus.SUM says), and U-mode runs some of
+// the kernel image's text (the ecall stubs, the runtime), so one table cannot serve both modes as
+// on aarch64: the kernel runs on a kernel view, U-mode on a U-mode view, and the trap path
+// (trap.S) switches satp on the way in and out (docs/decisions/K6-el0-npls.md). NPL code and data
+// live in the NPL windows (docs/decisions/K9-npl-windows.md), which only U-mode views map.
 //
 //   kernel view (ASID 0)     nothing has U = 1, so sstatus.SUM is never needed and stays 0
 //     [0, RAM GiB)           read/write, never executable: every MMIO block of QEMU virt (CLINT,
 //                            PLIC, UART, virtio-mmio, the test device, PCIe windows) lies here
 //     image text             read + execute
 //     rodata                 read
-//     everything else        read/write, never executable (RAM GiBs, the rest of the cell's GiB)
+//     everything else        read/write, never executable (RAM GiBs, the rest of the cell's GiB,
+//                            the NPL image's load range, Bridgehead, Wild: the kernel reaches NPL
+//                            memory at its physical address, UserWindows translates)
 //   U-mode views            S-mode runs only the trap page here (entry, exit, first entry)
 //   (one per fiber index mod 8, ASIDs 1-8)
-//     [0, RAM GiB)           S-only read/write, never executable
+//     GiB 0, the windows     window A 0x0800_0000: the NPL image (text U read + execute, rodata U
+//                            read, data and bss U read/write) and the NPL heap (U read/write);
+//                            window B 0x1000_0000: the view's fiber's partition pages (U
+//                            read/write, or U read-only where the partition entry is); no devices
+//     [1 GiB, RAM GiB)       S-only read/write, never executable
 //     first text page        S-only read + execute: boot code and the trap path (link.ld)
-//     rest of image text     U read + execute
+//     rest of kernel text    U read + execute (ecall stubs, runtime)
 //     rodata                 U read
 //     boot stack, tables     S-only read/write (the satp words the trap path reads live here)
 //     mode word page         U read-only, backed by __mode_user_page (reads 1; link.ld)
-//     kdata, kbss, kheap     S-only read/write: the kernel's own globals and heap
-//     data, bss, heap        U read/write (the NPL side's globals and heap, npl.o; build-image)
+//     everything else        S-only read/write: kernel data and heap, the NPL image's load range,
+//                            Bridgehead, Wild (kernel stacks: the trap frame is written here)
 //     SysTable page          S-only until the first U-mode entry, then U read-only
-//     Bridgehead, Wild       S-only read/write (kernel stacks: the trap frame is written here),
-//                            except the view's fiber's partition: U read/write
-//     other RAM              S-only read/write, never executable
-// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
-// uniform, 4 KiB pages only where they are not. Per-fiber confinement is the aarch64 design: a
-// U-mode template (everything above but the partitions) and `viewCount` views, each a copy of the
-// template's level 1 and level 2 plus private level-3 tables for the Wild blocks that hold its
-// fiber's partition pages, open to U-mode there and only there. Before any return to U-mode,
-// `enterUser` points the trap path at the running fiber's view (rumpk_trap_words[1]); the view is
-// rebuilt (with the kernel view loaded, then sfence.vma for its ASID) only when its fiber or
-// Partition.changes differ, so a switch between two U-mode fibers is one satp write on the way
-// out. With ASIDs the views stay cached side by side; a hart without enough ASID bits runs every
-// view under ASID 0 and gets an sfence.vma at every switch (rumpk_trap_words[2]). Assumes:
+// 1 GiB leaves outside the cell's GiB, 2 MiB leaves wherever a block's attributes are uniform, 4
+// KiB pages only where they are not. Per-fiber confinement is the aarch64 design: a U-mode
+// template (everything above but the partitions) and `viewCount` views, each its own level 1, its
+// own copy of the template's GiB-0 table and private level-3 tables for the window-B blocks that
+// hold its fiber's partition pages (the cell's GiB is the template's, shared). Before any return
+// to U-mode, `enterUser` points the trap path at the running fiber's view (rumpk_trap_words[1]);
+// the view is rebuilt (with the kernel view loaded, then sfence.vma for its ASID) only when its
+// fiber or Partition.changes differ, so a switch between two U-mode fibers is one satp write on
+// the way out. With ASIDs the views stay cached side by side; a hart without enough ASID bits runs
+// every view under ASID 0 and gets an sfence.vma at every switch (rumpk_trap_words[2]). Assumes:
 // S-mode, satp Bare, nothing mapped yet.
 
 import RumpkArch
@@ -71,6 +76,14 @@ enum MMU {
   /// kernel view and the views, and not even written in the template.
   nonisolated(unsafe) static var blocks = 512
   nonisolated(unsafe) static var userL2: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  /// The U-mode template's GiB-0 table: window A; each view starts from a copy (window B is per view).
+  nonisolated(unsafe) static var userLow: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
+  /// The NPL windows (K9): A holds the NPL image and heap, B aliases Wild.
+  static let windowA: UInt64 = 0x0800_0000
+  static let windowB: UInt64 = 0x1000_0000
+  static let windowSize: UInt64 = 0x0800_0000
+  nonisolated(unsafe) static var imageWindow = UserWindow.none
+  nonisolated(unsafe) static var partitionWindow = UserWindow.none
   nonisolated(unsafe) static var gibBase: UInt64 = 0
   nonisolated(unsafe) static var cellGiB = 0
   nonisolated(unsafe) static var pool: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
@@ -81,7 +94,8 @@ enum MMU {
   nonisolated(unsafe) static var hasASIDs = false
 
   // U-mode views: view e belongs to the fibers whose index is e mod viewCount and runs under ASID
-  // e + 1 (0 without ASIDs). Its tables: level 1, level 2, `viewBlocks` private level-3 tables.
+  // e + 1 (0 without ASIDs). Its tables: level 1, the GiB-0 level 2 (windows), `viewBlocks`
+  // private level-3 tables for window B.
   // Metadata of view e, `metaWords` words: fiber + 1 (0: empty), Partition.changes, run count,
   // private tables in use, the satp value, 3 unused, then `maxRuns` (first entry, page count)
   // pairs: the open runs of U pages.
@@ -148,8 +162,13 @@ enum MMU {
   /// by segment. `points` are the addresses where `attributes` may change, ascending (unused ones
   /// UInt64.max); `attributes` is asked only at page starts and is constant over the pages between
   /// two consecutive points rounded up to pages. False when the pool ran out.
+  /// `physical - first` is added to every address mapped (0: identity), and `l2` covers the GiB
+  /// from `l2Base` (the cell's GiB unless given).
   static func mapBlocks(_ l2: UnsafeMutablePointer<UInt64>, _ first: UInt64, _ last: UInt64,
-                        _ unrounded: InlineArray<8, UInt64>, _ attributes: (UInt64) -> UInt64) -> Bool {
+                        _ unrounded: InlineArray<8, UInt64>, physical: UInt64? = nil, l2Base: UInt64? = nil,
+                        _ attributes: (UInt64) -> UInt64) -> Bool {
+    let delta = (physical ?? first) &- first
+    let l2VA = l2Base ?? gibBase
     var points = unrounded
     for k in 0..<8 where points[k] != UInt64.max { points[k] = (points[k] &+ page &- 1) & ~(page - 1) }
     var k = 0  // the first point above the current address
@@ -157,12 +176,12 @@ enum MMU {
     while base < last {
       let end = base + twoMiB
       while k < 8 && points[k] <= base { k += 1 }
-      let slot = l2 + Int((base - gibBase) / twoMiB)
+      let slot = l2 + Int((base - l2VA) / twoMiB)
       let nextPoint = k < 8 ? points[k] : UInt64.max
       if nextPoint >= end {
         // Uniform up to the block that holds the next point: one run of megapages.
         let runEnd = min(last, nextPoint & ~(twoMiB - 1))
-        fillPages(slot, Int((runEnd - base) / twoMiB), leaf(base, attributes(base)), step: twoMiB / page)
+        fillPages(slot, Int((runEnd - base) / twoMiB), leaf(base &+ delta, attributes(base)), step: twoMiB / page)
         base = runEnd
         continue
       }
@@ -171,7 +190,12 @@ enum MMU {
       while address < end {
         while k < 8 && points[k] <= address { k += 1 }
         let next = k < 8 ? min(points[k], end) : end
-        fillPages(t + Int((address - base) / page), Int((next - address) / page), leaf(address, attributes(address)))
+        let bits = attributes(address)
+        if bits == 0 {
+          zeroTable(t + Int((address - base) / page), Int((next - address) / page))
+        } else {
+          fillPages(t + Int((address - base) / page), Int((next - address) / page), leaf(address &+ delta, bits))
+        }
         address = next
       }
       slot.pointee = pointer(to: t)
@@ -194,6 +218,7 @@ enum MMU {
     func table(_ n: Int) -> UnsafeMutablePointer<UInt64> { UnsafeMutablePointer<UInt64>(bitPattern: tables + UInt(n) * UInt(page))! }
     kernelL1 = table(0)
     let kernelL2 = table(1)
+    userLow = table(2)
     userL2 = table(3)
     meta = table(4)
     viewTables = table(5)
@@ -210,14 +235,15 @@ enum MMU {
     let textEnd = plan.text.end
     let userTextStart = UInt64(rumpk_user_text_start())
     let stackBottom = UInt64(rumpk_stack_bottom())
-    let dataStart = plan.writableShared.base
-    let sharedEnd = plan.writableShared.end
     let modePage = UInt64(rumpk_mode_word_address())
     let modeUserPage = UInt64(rumpk_mode_user_page())
     let first = image & ~(twoMiB - 1)
     let last = (max(plan.wild.end, plan.heap.end) + twoMiB - 1) & ~(twoMiB - 1)
-    guard last <= gibBase + gib else {
-      Console.put("rumpk: the cell spans GiBs; NPLs stay in S-mode\n")
+    let nplLoad = UInt64(rumpk_npl_load())
+    let imageBytes = plan.heap.end &- nplLoad
+    guard last <= gibBase + gib, cellGiB > 0, plan.heap.end >= nplLoad, imageBytes <= windowSize,
+          plan.wild.size <= windowSize else {
+      Console.put("rumpk: the cell spans GiBs or outgrows the NPL windows\n")
       return 0
     }
 
@@ -245,8 +271,6 @@ enum MMU {
     userPoints[3] = stackBottom
     userPoints[4] = modePage
     userPoints[5] = modePage + page
-    userPoints[6] = dataStart
-    userPoints[7] = sharedEnd
     let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
     let mapped = mapBlocks(kernelL2, first, kernelLast, kernelPoints) { a in
       a >= image && a < textEnd ? kernelText : a >= textEnd && a < stackBottom ? kernelReadOnly : kernelData
@@ -254,13 +278,33 @@ enum MMU {
       if a >= image && a < userTextStart { return kernelText }  // boot code and the trap path
       if a >= userTextStart && a < textEnd { return userText }
       if a >= textEnd && a < stackBottom { return userReadOnly }
-      if a >= dataStart && a < sharedEnd { return userData }
-      return kernelData  // boot stack, tables, kdata, kbss, kheap, Bridgehead, Wild
+      return kernelData  // boot stack, tables, kdata, kbss, kheap, the NPL load range, Bridgehead, Wild
     }
-    guard mapped else {
-      Console.put("rumpk: no room for the Sv39 tables; NPLs stay in S-mode\n")
+    // Window A of the U-mode template: the NPL image (one pool table), then the heap, which link.ld
+    // starts on a 2 MiB boundary (megapages).
+    let textEndA = UInt64(rumpk_npl_text_end())
+    let dataStartA = UInt64(rumpk_data_start())
+    let bssEndA = (UInt64(rumpk_npl_bss_end()) + page - 1) & ~(page - 1)
+    let heapA = UInt64(rumpk_heap_start())
+    let endA = (windowA + imageBytes + page - 1) & ~(page - 1)
+    zeroTable(userLow, 512)
+    var windowPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
+    windowPoints[0] = textEndA
+    windowPoints[1] = dataStartA
+    windowPoints[2] = bssEndA
+    windowPoints[3] = heapA
+    windowPoints[4] = endA
+    let windowMapped = mapped && mapBlocks(userLow, windowA, (endA + twoMiB - 1) & ~(twoMiB - 1), windowPoints,
+                                           physical: nplLoad, l2Base: 0) { a in
+      a < textEndA ? userText : a < dataStartA ? userReadOnly : a < bssEndA ? userData
+        : a >= heapA && a < endA ? userData : 0
+    }
+    guard windowMapped else {
+      Console.put("rumpk: no room for the Sv39 tables\n")
       return 0
     }
+    imageWindow = UserWindow(user: windowA, kernel: nplLoad, size: imageBytes)
+    partitionWindow = UserWindow(user: windowB, kernel: plan.wild.base, size: plan.wild.size)
     // The mode word's page shows __mode_user_page, whose word is 1 (Runtime/Heap.swift: NPL code
     // allocates from the NPL heap and prints through syscalls); the kernel view keeps the word's
     // own page, 0 since boot.S.
@@ -361,11 +405,11 @@ enum MMU {
   static func rebuild(_ e: Int, _ m: UnsafeMutablePointer<UInt64>, _ me: Int32) {
     let owner = UInt64(bitPattern: Int64(me) &+ 1)
     if m[0] == owner {
-      // Same fiber, a partition changed: close its old runs, reopen from scratch.
+      // Same fiber, a partition changed: clear its old runs, write them afresh.
       var r = m + 8
       for _ in 0..<Int(m[2]) {
         let p = UnsafeMutablePointer<UInt64>(bitPattern: UInt(r[0]))!
-        for j in 0..<Int(r[1]) { p[j] = p[j] & ~UInt64(0x3FF) | kernelData }
+        zeroTable(p, Int(r[1]))
         r += 2
       }
       if !collectRuns(e, m) { fresh(e, m); _ = collectRuns(e, m) }
@@ -378,16 +422,16 @@ enum MMU {
     rebuilds &+= 1
   }
 
-  /// Resets view `e`'s tables: level 1 the kernel's but for the cell's GiB, level 2 a copy of the
-  /// template's, no private tables.
+  /// Resets view `e`'s tables: level 1 the kernel's but for GiB 0 (the view's own copy of the
+  /// template's windows table) and the cell's GiB (the template's, shared), no private tables.
   static func fresh(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) {
     let v1 = viewTables + e * viewPages * 512
-    let v2 = v1 + 512
+    let v0 = v1 + 512
     for i in 0..<gibs { v1[i] = kernelL1[i] }
     zeroTable(v1 + gibs, 512 - gibs)
-    copyTable(v2, userL2, blocks)
-    zeroTable(v2 + blocks, 512 - blocks)
-    v1[cellGiB] = pointer(to: v2)
+    copyTable(v0, userLow)
+    v1[0] = pointer(to: v0)
+    v1[cellGiB] = pointer(to: userL2)
     m[2] = 0
     m[3] = 0
     m[4] = satp(v1, hasASIDs ? UInt64(e + 1) : 0)
@@ -406,57 +450,53 @@ enum MMU {
     }
   }
 
-  /// Opens the running fiber's partition in view `e`: every region in Wild, page by page, giving
-  /// the view a private level-3 table for each block it touches, and records the runs. Read-only
-  /// grants and channels stay writable in U-mode, as on aarch64 (the syscall layer enforces
-  /// read-only; an ION consumer writes its tail cursor in a channel it may have mapped without the
-  /// write flag). False when the view ran out of private tables or runs.
+  /// Writes view `e`'s runs from the running fiber's partition: every region in Wild, page by page,
+  /// at its window-B address, U read-only where the partition entry is (a read-only grant or
+  /// channel: the kernel and its drivers write those pages through the kernel view). Each block
+  /// touched gets a private level-3 table. False when the view ran out of private tables or runs.
   static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) -> Bool {
     var count = 0
-    defer { m[2] = UInt64(count) }
-    guard let slots = UserMode.currentSlots else { return true }
-    let stride = UserMode.slotStride
-    let v2 = viewTables + e * viewPages * 512 + 512
-    for i in 0..<Partition.capacity {
-      let slot = slots + i * stride
-      guard slot.load(fromByteOffset: 16, as: UInt8.self) != 0 else { continue }  // .free
-      let base = slot.load(as: UInt64.self)
-      let size = slot.load(fromByteOffset: 8, as: UInt64.self)
-      guard size != 0, wild.contains(base, size) else { continue }
+    var ok = true
+    let v0 = viewTables + e * viewPages * 512 + 512
+    UserMode.forEachCurrentRegion { base, size, writable in
+      guard ok, wild.contains(base, size) else { return }
+      let bits = writable ? userData : userReadOnly
       let end = base + size
       var address = base & ~(page - 1)
       while address < end {
-        guard count < maxRuns, let p = viewEntry(address, v2, m) else { return false }
-        let blockEnd = (address | (twoMiB - 1)) &+ 1
-        let n = (min(end, blockEnd) &- address &+ page &- 1) / page
-        fillPages(p, Int(n), leaf(address, userData))
+        let va = windowB &+ (address &- wild.base)
+        guard count < maxRuns, let p = viewEntry(va, v0, m) else { ok = false; return }
+        let blockEnd = (va | (twoMiB - 1)) &+ 1
+        let n = min((end &- address &+ page &- 1) / page, (blockEnd &- va) / page)
+        fillPages(p, Int(n), leaf(address, bits))
         m[8 + 2 * count] = UInt64(UInt(bitPattern: p))
         m[9 + 2 * count] = n
         count += 1
         address &+= n * page
       }
     }
-    return true
+    m[2] = UInt64(count)
+    return ok
   }
 
-  /// The level-3 entry for `address` in a view (level 2 at `v2`), giving the view a private copy
-  /// of the block's table first if it has none (a megapage becomes 512 pages with its attributes).
-  /// Nil outside the cell's GiB or when the view has no private table left.
-  static func viewEntry(_ address: UInt64, _ v2: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64>? {
-    let i = (address &- gibBase) / twoMiB
-    guard address >= gibBase, i < 512 else { return nil }
-    let own = v2 + 512
-    var d = v2[Int(i)]
+  /// The level-3 entry for window-B address `va` in a view (its GiB-0 table at `v0`), giving the
+  /// view a private, empty level-3 table for the block first if it has none. Nil outside window B
+  /// or when the view has no private table left.
+  static func viewEntry(_ va: UInt64, _ v0: UnsafeMutablePointer<UInt64>, _ m: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64>? {
+    guard va >= windowB, va < windowB + windowSize else { return nil }
+    let i = Int(va / twoMiB)
+    let own = v0 + 512
+    var d = v0[i]
     let t = UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))
     if !isPointer(d) || t == nil || t! < own || t! >= own + viewBlocks * 512 {
-      guard m[3] < UInt64(viewBlocks), d & valid != 0 else { return nil }
-      let copy = own + Int(m[3]) * 512
+      guard m[3] < UInt64(viewBlocks) else { return nil }
+      let table = own + Int(m[3]) * 512
       m[3] += 1
-      if isPointer(d) { copyTable(copy, t!) } else { fillPages(copy, 512, d) }
-      d = pointer(to: copy)
-      v2[Int(i)] = d
+      zeroTable(table, 512)
+      d = pointer(to: table)
+      v0[i] = d
     }
-    return UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))! + Int((address / page) & 511)
+    return UnsafeMutablePointer<UInt64>(bitPattern: UInt((d >> 10) << 12))! + Int((va / page) & 511)
   }
 }
 

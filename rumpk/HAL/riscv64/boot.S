@@ -46,8 +46,8 @@ rumpk_s_entry:
     sd      zero, 0(t0)
     addi    t0, t0, 8
     j       4b
-5:  la      t0, __bss_start
-    la      t1, __bss_end
+5:  la      t0, __npl_bss_load         // the NPL bss where it is loaded (window A is not mapped yet)
+    la      t1, __npl_bss_load_end
 1:  bgeu    t0, t1, 2f
     sd      zero, 0(t0)
     addi    t0, t0, 8

@@ -57,6 +57,15 @@ extern char __page_tables_end[];
 static inline uintptr_t rumpk_page_tables_end(void) { return (uintptr_t)__page_tables_end; }
 extern char __stack_bottom[];
 static inline uintptr_t rumpk_stack_bottom(void) { return (uintptr_t)__stack_bottom; }
+// The NPL image (K9-npl-windows.md): linked at window A, loaded at __npl_load; the NPL heap
+// follows it (__heap_start in window A, __heap_load where it is in RAM).
+extern char __npl_load[], __npl_text_start[], __npl_text_end[], __npl_rodata_end[], __heap_load[], __bss_end[];
+static inline uintptr_t rumpk_npl_load(void) { return (uintptr_t)__npl_load; }
+static inline uintptr_t rumpk_npl_text_start(void) { return (uintptr_t)__npl_text_start; }
+static inline uintptr_t rumpk_npl_text_end(void) { return (uintptr_t)__npl_text_end; }
+static inline uintptr_t rumpk_npl_rodata_end(void) { return (uintptr_t)__npl_rodata_end; }
+static inline uintptr_t rumpk_npl_bss_end(void) { return (uintptr_t)__bss_end; }
+static inline uintptr_t rumpk_heap_load(void) { return (uintptr_t)__heap_load; }
 extern char __user_text_start[];
 static inline uintptr_t rumpk_user_text_start(void) { return (uintptr_t)__user_text_start; }
 // Kernel-private data (link.ld, docs/decisions/K6-el0-npls.md): the kernel heap (.kheap) and the
