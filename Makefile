@@ -60,7 +60,7 @@ bench: images host
 	@for arch in $(ARCHES); do echo "== bench guest, $$arch, -icount shift=0,sleep=off"; \
 	  $(RUMPKCTL) run bench --arch $$arch --icount --timeout 120 | grep '^bench:' || exit 1; \
 	  $(RUMPKCTL) run bench --arch $$arch --icount --timeout 120 --bootarg rumpk.bench=switch \
-	    | grep '^bench: kernel fiber switch' || exit 1; done
+	    | grep -E '^bench: (kernel fiber|context) switch' || exit 1; done
 	@echo "== bench guest, riscv64 without firmware (--bios none: the image's M-mode entry), boot line"
 	@$(RUMPKCTL) run bench --arch riscv64 --bios none --icount --timeout 120 | grep '^bench: boot' || exit 1
 
