@@ -38,31 +38,22 @@ extension FDT {
 
   /// Calls `body` for each direct child of `node`, in blob order, until it returns false.
   public func forEachChild(of node: FDTNode, _ body: (FDTNode) -> Bool) {
-    guard var offset = bodyOffset(node) else { return }
-    var depth = 0
-    while let t = token(at: offset) {
-      switch t.token {
-      case .beginNode:
-        if depth == 0 && !body(FDTNode(offset: offset)) { return }
-        depth += 1
-      case .endNode:
-        if depth == 0 { return }
-        depth -= 1
-      case .end:
-        return
-      case .property, .nop:
-        break
-      }
-      offset = t.next
-    }
+    forEachNode(at: 0, from: node, body)
   }
 
   /// Calls `body` for each sibling that follows `node` (its parent's later children), in blob order,
   /// until it returns false. Assumes nothing of `node`: a handle that is not a node has none.
   /// Bounded by the structure block, as every walk.
   func forEachSibling(after node: FDTNode, _ body: (FDTNode) -> Bool) {
+    forEachNode(at: 1, from: node, body)
+  }
+
+  /// Walks the tokens from `node`'s body and calls `body` for each node that begins `depth` levels
+  /// above them (0: `node`'s children; 1: the siblings that follow it), until `body` returns false
+  /// or the walk leaves that level. Bounded by the structure block.
+  private func forEachNode(at depth: Int, from node: FDTNode, _ body: (FDTNode) -> Bool) {
     guard var offset = bodyOffset(node) else { return }
-    var depth = 1  // 1: inside `node`; 0: between the parent's children
+    var depth = depth
     while let t = token(at: offset) {
       switch t.token {
       case .beginNode:
