@@ -79,6 +79,22 @@ final class UserWindowTests: XCTestCase {
     XCTAssertEqual(UserWindowTests.results, [Errno.efault.rawValue, Errno.einval.rawValue])
   }
 
+  func testPlaceNPLPutsSpawnEntriesInWindowAAndPointerChecksAtLoadAddresses() {
+    // An NPL image loaded at 0x4040_0000, linked at window A: text 0x800_0000-0x800_2000, rodata to
+    // 0x800_3000, data from 0x800_4000; its heap (from the plan) ends at 0x40E0_0000.
+    var plan = CellMemoryPlan.make(imageStart: 0x4020_0000, textEnd: 0x4021_0000, dataStart: 0x4040_0000,
+                                   heapStart: 0x4060_0000, ramEnd: 0x6000_0000)
+    let a = UserWindow(user: 0x0800_0000, kernel: 0x4040_0000, size: plan.heap.end - 0x4040_0000)
+    let b = UserWindow(user: 0x1000_0000, kernel: plan.wild.base, size: plan.wild.size)
+    plan.placeNPL(in: a, partitions: b, textStart: 0x0800_0000, textEnd: 0x0800_2000, rodataEnd: 0x0800_3000,
+                  dataStart: 0x0800_4000)
+    XCTAssertEqual(plan.text, Region(base: 0x0800_0000, size: 0x2000))
+    XCTAssertEqual(plan.image, Region(base: 0x4040_0000, size: 0x3000))
+    XCTAssertEqual(plan.writableShared, Region(base: 0x4040_4000, size: plan.heap.end - 0x4040_4000))
+    XCTAssertEqual(plan.imageWindow, a)
+    XCTAssertEqual(plan.partitionWindow, b)
+  }
+
   func testWindowsThatDoNotFitTheMemoryPlanAreRefused() {
     let bridge = Region(base: 0x1000_0000, size: 1 << 20)
     let wild = Region(base: 0x2000_0000, size: 1 << 20)

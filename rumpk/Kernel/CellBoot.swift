@@ -29,6 +29,20 @@ public struct CellMemoryPlan {
   public var imageWindow = UserWindow.none
   public var partitionWindow = UserWindow.none
 
+  /// Moves the NPL side into the windows (K9): `text` becomes the NPL text in window A (what spawn
+  /// may enter); `image` the NPL text and rodata and `writableShared` its data, bss and heap, both at
+  /// their kernel (load) addresses, which the syscall layer checks translated pointers against.
+  /// `textStart`, `textEnd`, `rodataEnd` and `dataStart` are window-A addresses from the link script.
+  public mutating func placeNPL(in window: UserWindow, partitions: UserWindow, textStart: UInt64, textEnd: UInt64,
+                                rodataEnd: UInt64, dataStart: UInt64) {
+    text = Region(base: textStart, size: textEnd - textStart)
+    image = Region(base: window.kernel, size: rodataEnd - window.user)
+    let data = window.kernel + (dataStart - window.user)
+    writableShared = Region(base: data, size: heap.end - data)
+    imageWindow = window
+    partitionWindow = partitions
+  }
+
   public init(text: Region, image: Region, heap: Region, bridgehead: Region, wild: Region, writableShared: Region) {
     self.text = text
     self.image = image

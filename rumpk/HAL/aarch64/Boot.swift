@@ -25,13 +25,9 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   }
   // NPL code sees its image and heap in window A and its partitions in window B; syscalls take
   // window addresses, which the kernel checks against the NPL image's load range.
-  let a = MMU.imageWindow
-  plan.text = Region(base: UInt64(rumpk_npl_text_start()), size: UInt64(rumpk_npl_text_end() - rumpk_npl_text_start()))
-  plan.image = Region(base: a.kernel, size: UInt64(rumpk_npl_rodata_end()) - a.user)
-  let nplDataStart = a.kernel + (UInt64(rumpk_data_start()) - a.user)
-  plan.writableShared = Region(base: nplDataStart, size: plan.heap.end - nplDataStart)
-  plan.imageWindow = a
-  plan.partitionWindow = MMU.partitionWindow
+  plan.placeNPL(in: MMU.imageWindow, partitions: MMU.partitionWindow,
+                textStart: UInt64(rumpk_npl_text_start()), textEnd: UInt64(rumpk_npl_text_end()),
+                rodataEnd: UInt64(rumpk_npl_rodata_end()), dataStart: UInt64(rumpk_data_start()))
   Heap.initialize(start: UInt(rumpk_heap_start()), end: UInt(rumpk_heap_start()) + UInt(plan.heap.size))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
   if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
