@@ -152,4 +152,28 @@ final class FaultBootTests: XCTestCase {
       XCTAssertTrue(r.has("bench: done"), "\(arch): \(r.stdout)")
     }
   }
+
+  /// `--bootarg rumpk.bench=switch` makes the kernel measure its own switch before the guest runs:
+  /// the context switch alone and a yield between two kernel fibers, both printed, the first
+  /// cheaper than the second, and the cell then boots its guest as usual. Without the word, neither
+  /// line appears.
+  func testKernelSwitchBenchRunsOnlyWhenTheBootArgumentsAskForIt() throws {
+    func count(_ r: CellOutput, _ prefix: String) -> Int? {
+      lines(r).first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count).prefix { $0.isNumber }) }
+    }
+    for arch in ["aarch64", "riscv64"] {
+      let r = try run("bench", arch: arch, icount: true, extra: ["--bootarg", "rumpk.bench=switch"])
+      XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+      let context = count(r, "bench: context switch (register save/restore and stack switch, no scheduler): ")
+      let yield = count(r, "bench: kernel fiber switch (yield between two kernel fibers): ")
+      XCTAssertNotNil(context, "\(arch): \(r.stdout)")
+      XCTAssertNotNil(yield, "\(arch): \(r.stdout)")
+      if let context, let yield {
+        XCTAssertTrue(context > 10 && context < yield && yield < 1000, "\(arch): \(context) / \(yield): \(r.stdout)")
+      }
+      XCTAssertTrue(r.has("bench: done"), "\(arch): \(r.stdout)")
+      let plain = try run("bench", arch: arch, icount: true)
+      XCTAssertFalse(plain.stdout.contains("bench: context switch"), "\(arch): \(plain.stdout)")
+    }
+  }
 }
