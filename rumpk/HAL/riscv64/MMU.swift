@@ -205,7 +205,7 @@ enum MMU {
   }
 
   /// Builds the kernel view and the U-mode template for `plan` and loads the kernel view. Returns
-  /// the end of the mapped range (exclusive), or 0 with satp left Bare (NPLs then stay in S-mode)
+  /// the end of the mapped range (exclusive), or 0 with satp left Bare (the cell then stops: NPL code is linked at window A)
   /// when the hart has no Sv39, the cell's image, heap, Bridgehead and Wild are not in one GiB, or
   /// the tables do not fit.
   /// 1 GiB leaves outside the cell's GiB, 2 MiB leaves inside it wherever a block's attributes are
@@ -320,7 +320,7 @@ enum MMU {
     let probe = read_satp()
     guard probe >> 60 == 8 else {
       rumpk_satp_load(0)
-      Console.put("rumpk: the hart has no Sv39; NPLs stay in S-mode\n")
+      Console.put("rumpk: the hart has no Sv39\n")
       return 0
     }
     hasASIDs = (probe >> 44) & 0xFFFF >= UInt64(viewCount)  // ASIDs 1...viewCount fit
