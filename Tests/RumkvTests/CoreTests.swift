@@ -4,6 +4,7 @@
 import CellBundle
 import FDT
 import Foundation
+import QEMUHarness
 @testable import RumkvCore
 import XCTest
 
@@ -175,6 +176,69 @@ final class CoreTests: XCTestCase {
       if case .success = r { XCTFail("accepted: \(message)") }
       XCTAssertTrue(output.contains(message), "expected '\(message)' in '\(output)'")
       XCTAssertEqual(m, window)
+    }
+  }
+
+  // MARK: bundled images (LoadableImage)
+
+  func compact(_ image: [UInt8]) -> [UInt8]? {
+    image.withUnsafeBytes { e -> [UInt8]? in
+      guard let size = LoadableImage.compactSize(of: e) else { return nil }
+      var out = [UInt8](repeating: 0, count: size)
+      guard out.withUnsafeMutableBytes({ LoadableImage.compact(e, into: $0) }) == size else { return nil }
+      return out
+    }
+  }
+
+  /// The hello cell as built: its compact form is smaller, has no section headers, and the loader
+  /// puts exactly the same bytes at the same addresses from it, with the same entry point.
+  func testACompactImageLoadsExactlyAsTheFullFile() throws {
+    let path = ProjectPaths.image("hello", "aarch64")
+    guard let full = try? [UInt8](Data(contentsOf: path)) else {
+      XCTFail("\(path.path) is missing: run `make images` before the tests (make test does)")
+      return
+    }
+    let small = try XCTUnwrap(compact(full))
+    XCTAssertLessThan(small.count, full.count * 2 / 3, "\(small.count) of \(full.count) bytes")
+    XCTAssertEqual(UInt16(small[60]) | UInt16(small[61]) << 8, 0, "no section headers")
+    func loaded(_ image: [UInt8]) -> (UInt64?, [UInt8]) {
+      var memory = [UInt8](repeating: 0xAA, count: 8 << 20)
+      let entry: UInt64? = memory.withUnsafeMutableBytes { m in
+        image.withUnsafeBytes { img in
+          let guest = GuestMemory(window: PhysicalRange(base: 0x4000_0000, size: UInt64(m.count))!, host: m.baseAddress!)
+          var cell = Cell()
+          cell.window = guest.window
+          return try? ELFLoader.load(img, into: guest, machine: 183,
+                                     reserved: PhysicalRange(base: 0x4000_0000, size: 0x1000)!, cell: cell)
+        }
+      }
+      return (entry, memory)
+    }
+    let (e1, m1) = loaded(full), (e2, m2) = loaded(small)
+    XCTAssertNotNil(e1, output)
+    XCTAssertEqual(e1, e2)
+    XCTAssertTrue(m1 == m2, "the windows differ")
+  }
+
+  /// What is not a well-formed ELF64 file is not reduced (the bundle carries it as it is, for the
+  /// loader to refuse): garbage, truncations, a PT_LOAD whose bytes lie outside the file, a bad table.
+  func testMalformedImagesAreNotCompacted() {
+    let good = elf(address: 0x4000_2000, file: [1, 2, 3], mem: 8)
+    XCTAssertNotNil(compact(good))
+    XCTAssertEqual(compact(good)?.count, 64 + 56 + 3)
+    var outside = good
+    outside[64 + 32] = 0xFF; outside[64 + 33] = 0xFF  // p_filesz beyond the file
+    var badTable = good
+    badTable[54] = 32  // e_phentsize
+    var noLoad = good
+    noLoad[64] = 2  // PT_DYNAMIC
+    for bad in [[UInt8](repeating: 0x7F, count: 200), Array(good.prefix(63)), outside, badTable, noLoad] {
+      XCTAssertNil(compact(bad))
+    }
+    for n in stride(from: 0, to: good.count, by: 97) { _ = compact(Array(good.prefix(n))) }  // never traps
+    good.withUnsafeBytes { e in
+      var short = [UInt8](repeating: 0, count: 64 + 56 + 2)
+      XCTAssertNil(short.withUnsafeMutableBytes { LoadableImage.compact(e, into: $0) })
     }
   }
 

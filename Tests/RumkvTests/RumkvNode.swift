@@ -69,10 +69,19 @@ enum RumkvNode {
     return dtb
   }
 
-  /// Writes a bundle with BundleWriter; `corrupt` flips a byte in the middle of the first image.
+  /// Writes a bundle with BundleWriter, each image reduced to what Rumkv loads as rumpkctl does
+  /// (LoadableImage; a malformed one goes in as it is); `corrupt` flips a byte in the middle of the
+  /// first image.
   static func bundle(_ entries: [(name: String, image: Data)], corrupt: Bool = false) throws -> URL {
     let nameBytes = entries.map { Array($0.name.utf8) }
-    let imageBytes = entries.map { [UInt8]($0.image) }
+    let imageBytes = entries.map { entry -> [UInt8] in
+      let elf = [UInt8](entry.image)
+      return elf.withUnsafeBytes { e in
+        guard let size = LoadableImage.compactSize(of: e) else { return elf }
+        var out = [UInt8](repeating: 0, count: size)
+        return out.withUnsafeMutableBytes({ LoadableImage.compact(e, into: $0) }) == size ? out : elf
+      }
+    }
     let sizes = imageBytes.map(\.count)
     let total = sizes.withUnsafeBufferPointer { BundleWriter.size(imageSizes: $0) }
     var out = [UInt8](repeating: 0, count: total)
