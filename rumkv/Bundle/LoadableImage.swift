@@ -1,7 +1,7 @@
 // What of a cell's ELF goes into a bundle: the ELF header, its PT_LOAD program headers and their
 // file bytes, nothing else. Section headers, the symbol table and the padding between segments are
 // for debuggers, and Rumkv checksums and copies every byte of a bundle (CRC-32 ~10 instructions a
-X
+// byte under -icount): the hello cell's 111 KB file bundles as 54 KB. Rumkv's ELF loader reads
 // only the program headers, so what it loads is byte for byte what it loaded from the full file.
 // No heap; usable on the host (rumpkctl) and in Embedded code.
 
