@@ -58,6 +58,8 @@ final class FaultBootTests: XCTestCase {
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)
     XCTAssertTrue(r.has("fault: still running"), r.stdout)
+    // A 12 MiB mapping spans 7 of window B's 2 MiB blocks: the fiber's view opens all of it.
+    XCTAssertTrue(r.has("fault: a 12 MiB mapping is usable end to end"), r.stdout)
     XCTAssertFalse(r.has("rumpk: exception"), r.stdout)
   }
 
@@ -125,6 +127,8 @@ final class FaultBootTests: XCTestCase {
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)
     XCTAssertTrue(r.has("fault: still running"), r.stdout)
+    // A 12 MiB mapping spans 7 of window B's 2 MiB blocks: the fiber's view opens all of it.
+    XCTAssertTrue(r.has("fault: a 12 MiB mapping is usable end to end"), r.stdout)
     XCTAssertFalse(r.has("rumpk: exception"), r.stdout)
   }
 

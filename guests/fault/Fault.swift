@@ -101,6 +101,20 @@ public func nplMain(_ arg: UInt64) {
     if id < 0 { NPL.write("fault: spawn failed\n"); NPL.halt(1) }
     NPL.yield()  // the child runs (same tier, ready) and dies before this returns
   }
+  // A partition that spans many 2 MiB blocks of window B: 12 MiB mapped, its first and last word
+  // written and read back (each block is one more private table in this fiber's view).
+  let big: UInt64 = 12 << 20
+  let region = NPL.map(hint: 0, length: big, flags: 1)
+  if region > 0 {
+    let first = UnsafeMutablePointer<UInt64>(bitPattern: UInt(region))!
+    let last = UnsafeMutablePointer<UInt64>(bitPattern: UInt(UInt64(region) + big - 8))!
+    first.pointee = 0x1111
+    last.pointee = 0x2222
+    if first.pointee == 0x1111 && last.pointee == 0x2222 { NPL.write("fault: a 12 MiB mapping is usable end to end\n") }
+    _ = NPL.unmap(address: UInt64(region), length: big)
+  } else {
+    NPL.write("fault: map of 12 MiB failed\n")
+  }
   let still = withUnsafeMutablePointer(to: &mine) { $0.pointee }
   if still != 0x600D { NPL.write("fault: my stack was changed\n"); NPL.halt(2) }
   NPL.write("fault: still running\n")

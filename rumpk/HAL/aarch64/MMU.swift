@@ -98,13 +98,15 @@ enum MMU {
   // and Partition.changes are unchanged; otherwise it is rebuilt (its old runs cleared, the
   // partition's runs written, `tlbi aside1`) with the shared tables loaded, never while it is live.
   // Metadata of view e, `metaWords` words: fiber + 1 (0: empty), Partition.changes, run count,
-  // private tables in use, the TTBR0_EL1 value, 3 unused, then `maxRuns` (entry address, page
+  // private tables in use, the TTBR0_EL1 value, 1 when more runs were written than recorded, 2 unused, then `maxRuns` (entry address, page
   // count) pairs.
   static let viewCount = 8
-  static let viewBlocks = 4
+  /// Private level-3 tables per view: one for every 2 MiB block of window B (Wild is
+  /// CellMemoryPlan.wildBytes, 32 MiB), so any partition opens in full.
+  static let viewBlocks = 16
   static let maxRuns = 24
   static let metaWords = 8 + 2 * 24
-  static let viewPages = 2 + 4
+  static let viewPages = 2 + viewBlocks
   nonisolated(unsafe) static var meta: UnsafeMutablePointer<UInt> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var viewTables: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var appliedFiber: Int32 = -2
@@ -313,7 +315,7 @@ enum MMU {
       sealed = true
     }
     let v1 = viewTables + e * viewPages * 512
-    if m[0] == UInt(bitPattern: Int(me) + 1) {
+    if m[0] == UInt(bitPattern: Int(me) + 1) && m[5] == 0 {
       // Same fiber, its partition (or another's) changed: clear its old runs, write them afresh.
       var r = m + 8
       for _ in 0..<Int(m[2]) {
@@ -321,12 +323,12 @@ enum MMU {
         for j in 0..<Int(r[1]) { p[j] = 0 }
         r += 2
       }
-      if !collectRuns(e, m) { fresh(e, m, v1); _ = collectRuns(e, m) }
     } else {
+      // Another fiber, or more runs than the metadata could record: start from the shared tables.
       fresh(e, m, v1)
-      if !collectRuns(e, m) { Console.put("rumpk: an EL0 partition spans too many 2 MiB blocks\n") }
       m[0] = UInt(bitPattern: Int(me) + 1)
     }
+    if !collectRuns(e, m) { Console.put("rumpk: an EL0 partition lies outside window B\n") }
     rumpk_tlbi_asid(UInt64(e + 1))
     rebuilds &+= 1
   }
@@ -339,14 +341,15 @@ enum MMU {
     v1[0] = UInt64(UInt(bitPattern: v2)) | tableOrPage
     m[2] = 0
     m[3] = 0
+    m[5] = 0
     m[4] = UInt(bitPattern: v1) | UInt(e + 1) << 48  // TTBR0_EL1: tables and ASID
   }
 
   /// Writes view `e`'s runs from the running fiber's partition: every region in Wild, page by page,
   /// at its window-B address, read-only where the partition entry is (a read-only grant or channel:
   /// the kernel and its drivers write those pages through the identity map, which EL0 cannot
-  /// reach). Each block touched gets a private level-3 table. False when the view ran out of
-  /// private tables or runs.
+  /// reach). Each block touched gets a private level-3 table. Runs past `maxRuns` are written but
+  /// not recorded (m[5] = 1). False only for a page outside window B.
   static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt>) -> Bool {
     var count = 0
     var ok = true
@@ -358,13 +361,17 @@ enum MMU {
       var address = base & ~(page - 1)
       while address < end {
         let va = windowB &+ (address &- wild.base)
-        guard count < maxRuns, let p = viewEntry(va, v2, m) else { ok = false; return }
+        guard let p = viewEntry(va, v2, m) else { ok = false; return }
         let blockEnd = (va | (twoMiB - 1)) &+ 1
         let n = min((end &- address &+ page &- 1) / page, (blockEnd &- va) / page)
         for j in 0..<Int(n) { p[j] = (address &+ UInt64(j) * page) | bits }
-        m[8 + 2 * count] = UInt(bitPattern: p)
-        m[9 + 2 * count] = UInt(n)
-        count += 1
+        if count < maxRuns {
+          m[8 + 2 * count] = UInt(bitPattern: p)
+          m[9 + 2 * count] = UInt(n)
+          count += 1
+        } else {
+          m[5] = 1  // not all recorded: the next rebuild starts fresh
+        }
         address &+= n * page
       }
     }

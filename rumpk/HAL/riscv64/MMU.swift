@@ -97,13 +97,15 @@ enum MMU {
   // e + 1 (0 without ASIDs). Its tables: level 1, the GiB-0 level 2 (windows), `viewBlocks`
   // private level-3 tables for window B.
   // Metadata of view e, `metaWords` words: fiber + 1 (0: empty), Partition.changes, run count,
-  // private tables in use, the satp value, 3 unused, then `maxRuns` (first entry, page count)
+  // private tables in use, the satp value, 1 when more runs were written than recorded, 2 unused, then `maxRuns` (first entry, page count)
   // pairs: the open runs of U pages.
   static let viewCount = 8
-  static let viewBlocks = 4
+  /// Private level-3 tables per view: one for every 2 MiB block of window B (Wild is
+  /// CellMemoryPlan.wildBytes, 32 MiB), so any partition opens in full.
+  static let viewBlocks = 16
   static let maxRuns = 24
   static let metaWords = 64  // 8 + 2 * maxRuns used; a power of two, so no multiply on a switch
-  static let viewPages = 2 + 4
+  static let viewPages = 2 + viewBlocks
   nonisolated(unsafe) static var meta: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var viewTables: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 0x10)!
   nonisolated(unsafe) static var appliedFiber: Int32 = -2
@@ -404,7 +406,7 @@ enum MMU {
   /// translations. The view is not live (the kernel view is loaded).
   static func rebuild(_ e: Int, _ m: UnsafeMutablePointer<UInt64>, _ me: Int32) {
     let owner = UInt64(bitPattern: Int64(me) &+ 1)
-    if m[0] == owner {
+    if m[0] == owner && m[5] == 0 {
       // Same fiber, a partition changed: clear its old runs, write them afresh.
       var r = m + 8
       for _ in 0..<Int(m[2]) {
@@ -412,12 +414,12 @@ enum MMU {
         zeroTable(p, Int(r[1]))
         r += 2
       }
-      if !collectRuns(e, m) { fresh(e, m); _ = collectRuns(e, m) }
     } else {
+      // Another fiber, or more runs than the metadata could record: start from the template.
       fresh(e, m)
-      if !collectRuns(e, m) { Console.put("rumpk: a U-mode partition spans too many 2 MiB blocks\n") }
       m[0] = owner
     }
+    if !collectRuns(e, m) { Console.put("rumpk: a U-mode partition lies outside window B\n") }
     if hasASIDs { rumpk_tlb_flush_asid(UInt64(e + 1)) } else { rumpk_tlb_flush() }
     rebuilds &+= 1
   }
@@ -434,6 +436,7 @@ enum MMU {
     v1[cellGiB] = pointer(to: userL2)
     m[2] = 0
     m[3] = 0
+    m[5] = 0
     m[4] = satp(v1, hasASIDs ? UInt64(e + 1) : 0)
   }
 
@@ -453,7 +456,8 @@ enum MMU {
   /// Writes view `e`'s runs from the running fiber's partition: every region in Wild, page by page,
   /// at its window-B address, U read-only where the partition entry is (a read-only grant or
   /// channel: the kernel and its drivers write those pages through the kernel view). Each block
-  /// touched gets a private level-3 table. False when the view ran out of private tables or runs.
+  /// touched gets a private level-3 table. Runs past `maxRuns` are written but not recorded (m[5] =
+  /// 1). False only for a page outside window B.
   static func collectRuns(_ e: Int, _ m: UnsafeMutablePointer<UInt64>) -> Bool {
     var count = 0
     var ok = true
@@ -465,13 +469,17 @@ enum MMU {
       var address = base & ~(page - 1)
       while address < end {
         let va = windowB &+ (address &- wild.base)
-        guard count < maxRuns, let p = viewEntry(va, v0, m) else { ok = false; return }
+        guard let p = viewEntry(va, v0, m) else { ok = false; return }
         let blockEnd = (va | (twoMiB - 1)) &+ 1
         let n = min((end &- address &+ page &- 1) / page, (blockEnd &- va) / page)
         fillPages(p, Int(n), leaf(address, bits))
-        m[8 + 2 * count] = UInt64(UInt(bitPattern: p))
-        m[9 + 2 * count] = n
-        count += 1
+        if count < maxRuns {
+          m[8 + 2 * count] = UInt64(UInt(bitPattern: p))
+          m[9 + 2 * count] = n
+          count += 1
+        } else {
+          m[5] = 1  // not all recorded: the next rebuild starts fresh
+        }
         address &+= n * page
       }
     }
