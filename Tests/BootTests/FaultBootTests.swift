@@ -37,7 +37,7 @@ final class FaultBootTests: XCTestCase {
     let r = try run("fault")
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
-    XCTAssertEqual(reports.count, 5, r.stdout)
+    XCTAssertEqual(reports.count, 6, r.stdout)
     XCTAssertTrue(r.has("fault: no device channel to write (no disk attached)"), r.stdout)
     // Data aborts from EL0 (EC 0x24) at the address touched; the undefined instruction (EC 0) at its PC.
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x10 (ESR 0x92") }, r.stdout)
@@ -54,6 +54,14 @@ final class FaultBootTests: XCTestCase {
     if let probe {
       let address = probe.dropFirst("fault: child writes kernel data at 0x".count).uppercased()
       XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(address) (ESR 0x9200004F") }, r.stdout)
+    }
+    // A load from the kernel's text (K9: EL0 sees only the stub page of it): a permission fault
+    // (DFSC 0x0F, read) at the address the child printed.
+    let text = lines(r).first { $0.hasPrefix("fault: child reads kernel text at 0x") }
+    XCTAssertNotNil(text, r.stdout)
+    if let text {
+      let address = text.dropFirst("fault: child reads kernel text at 0x".count).uppercased()
+      XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(address) (ESR 0x9200000F") }, r.stdout)
     }
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)
@@ -82,7 +90,7 @@ final class FaultBootTests: XCTestCase {
     let r = try run("fault", arch: arch, extra: ["--disk", disk.path])
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
-    XCTAssertEqual(reports.count, 6, r.stdout)
+    XCTAssertEqual(reports.count, 7, r.stdout)
     let marker = "fault: child writes a channel it opened read-only at 0x"
     let line = lines(r).first { $0.hasPrefix(marker) }
     XCTAssertNotNil(line, r.stdout)
@@ -102,7 +110,7 @@ final class FaultBootTests: XCTestCase {
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     XCTAssertTrue(r.has("NPLs in U-mode"), r.stdout)
     let reports = lines(r).filter { $0.hasPrefix("rumpk: fiber ") && $0.hasSuffix("; fiber ended") }
-    XCTAssertEqual(reports.count, 5, r.stdout)
+    XCTAssertEqual(reports.count, 6, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x10 (SCAUSE 0xD,") }, r.stdout)
     XCTAssertTrue(reports.contains { $0.contains(" fault at 0x83000000 (SCAUSE 0xF,") }, r.stdout)
     // NPL windows (K9): the other fiber's stack is in window B, every faulting PC in window A.
@@ -123,6 +131,13 @@ final class FaultBootTests: XCTestCase {
     if let probe {
       let address = probe.dropFirst("fault: child writes kernel data at 0x".count).uppercased()
       XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(address) (SCAUSE 0xF,") }, r.stdout)
+    }
+    // A load from the kernel's text (K9: U-mode sees only the stub page of it): a load page fault.
+    let text = lines(r).first { $0.hasPrefix("fault: child reads kernel text at 0x") }
+    XCTAssertNotNil(text, r.stdout)
+    if let text {
+      let address = text.dropFirst("fault: child reads kernel text at 0x".count).uppercased()
+      XCTAssertTrue(reports.contains { $0.contains(" fault at 0x\(address) (SCAUSE 0xD,") }, r.stdout)
     }
     XCTAssertFalse(r.stdout.contains("(wrong)"), r.stdout)
     XCTAssertFalse(r.has("fault: my stack was changed"), r.stdout)

@@ -20,6 +20,8 @@ typealias Entry = @convention(c) (UInt64) -> Void
 /// Not a function: the first word of the kernel's private data (.kdata), which the link scripts
 /// export under this name for this test (the guest takes its address, never calls it).
 @_extern(c, "rumpk_kernel_data_probe") func kernelDataProbe()
+/// Not called either: the first word of kernel text that user mode used to see (link scripts).
+@_extern(c, "rumpk_kernel_text_probe") func kernelTextProbe()
 #endif
 
 /// Reads address 0x10: the device region, never open to user mode.
@@ -61,6 +63,20 @@ public func writeKernelData(_ arg: UInt64) {
   #endif
 }
 
+/// Reads the kernel's text: user mode executes only the page of SysTable stubs there and reads
+/// none of it (K9), so this is a permission fault (a load page fault on riscv64).
+@_cdecl("fault_read_kernel_text")
+public func readKernelText(_ arg: UInt64) {
+  #if arch(arm64) || arch(riscv64)
+  let address = UInt64(UInt(bitPattern: unsafeBitCast(kernelTextProbe as @convention(c) () -> Void, to: UnsafeRawPointer.self)))
+  NPL.write("fault: child reads kernel text at 0x")
+  Digits.with(address, radix: 16) { NPL.write($0) }
+  NPL.write("\n")
+  let v = UnsafePointer<UInt64>(bitPattern: UInt(address))!.pointee
+  if v != 0x5eed { NPL.write("fault: child read kernel text and lived (wrong)\n") }
+  #endif
+}
+
 /// Executes an undefined instruction.
 @_cdecl("fault_undefined")
 public func undefined(_ arg: UInt64) {
@@ -95,7 +111,8 @@ func address(_ e: Entry) -> UInt64 { UInt64(UInt(bitPattern: unsafeBitCast(e, to
 public func nplMain(_ arg: UInt64) {
   var mine: UInt64 = 0x600D
   let target = withUnsafeMutablePointer(to: &mine) { UInt64(UInt(bitPattern: $0)) }
-  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined, writeKernelData, writeReadOnlyChannel]
+  let children: [Entry] = [readLow, writeSysTable, writeOtherStack, undefined, writeKernelData, readKernelText,
+                           writeReadOnlyChannel]
   for child in children {
     let id = NPL.spawn(entry: address(child), arg: target, tier: .matter, promises: [.stdio, .mem, .ring])
     if id < 0 { NPL.write("fault: spawn failed\n"); NPL.halt(1) }

@@ -12,8 +12,9 @@
 //                         MMIO block of QEMU virt lies in GiB 0, where the windows are, so the
 //                         kernel reaches devices at deviceAlias + PA (`device`).
 //   the GiB of the cell   identity, a level-2 table of 2 MiB blocks, Normal write-back, EL1 only
-//                         but for the kernel's text (EL0 executes the SysTable's svc stubs and the
-//                         runtime) and rodata, and the SysTable page once sealed (read-only);
+//                         but for the page of the SysTable's svc stubs (EL0 read + execute), the
+//                         GOT page and the SysTable page once sealed (EL0 read-only); the kernel's text and rodata
+//                         are EL1 only (NPL code has its own runtime copy in window A);
 //                         Bridgehead, Wild, the NPL image's load range: EL1 only. A level-3 table
 //                         only where attributes change inside a block.
 //   other RAM GiBs        Normal, EL1 only, 1 GiB blocks (up to 4 GiB at least).
@@ -50,6 +51,9 @@ enum MMU {
   /// EL1-only data: Bridgehead, Wild, the boot stack, RAM nobody uses.
   static let kernelData: UInt64 = normal | neverExecute
   static let userText: UInt64 = normal | el0 | readOnly
+  /// The kernel's own text and rodata: EL1 only (EL0 executes just the stub page, K9).
+  static let kernelText: UInt64 = normal | readOnly | uxn
+  static let kernelReadOnly: UInt64 = normal | readOnly | neverExecute
   static let userReadOnly: UInt64 = normal | el0 | readOnly | neverExecute
   static let userData: UInt64 = normal | el0 | neverExecute
 
@@ -189,11 +193,14 @@ enum MMU {
       Console.put("rumpk: the cell spans GiBs or outgrows the NPL windows; NPLs cannot run at EL0\n")
       return turnOn(l1, gibs, entries: l1Count)
     }
-    // Identity: the kernel's text and rodata are open to EL0 (svc stubs, runtime), the rest EL1 only.
+    // Identity: EL1 only, but for the page of svc stubs (EL0 read + execute); NPL code has its own
+    // runtime in window A (build-image), so it never needs the kernel's text or rodata.
     let image = plan.image.base, textEnd = UInt64(rumpk_text_end()), rodataEnd = UInt64(rumpk_rodata_end())
+    let stubs = UInt64(rumpk_user_stubs_start()), got = UInt64(rumpk_got_start())
     let identity = map(l2, gibBase, from: image & ~(twoMiB - 1), to: (rodataEnd + twoMiB - 1) & ~(twoMiB - 1),
-                       physical: image & ~(twoMiB - 1), points: (image, textEnd, rodataEnd)) { a in
-      a >= image && a < textEnd ? userText : a >= textEnd && a < rodataEnd ? userReadOnly : kernelData
+                       physical: image & ~(twoMiB - 1), points: (stubs, got, textEnd, rodataEnd)) { a in
+      a < image ? kernelData : a < stubs ? kernelText : a < got ? userText : a < textEnd ? userReadOnly
+        : a < rodataEnd ? kernelReadOnly : kernelData
     }
     // Window A: the NPL image where it is linked, then (2 MiB aligned, link.ld) the NPL heap.
     let textEndA = UInt64(rumpk_npl_text_end())
@@ -201,10 +208,11 @@ enum MMU {
     let bssEndA = (UInt64(rumpk_npl_bss_end()) + page - 1) & ~(page - 1)
     let heapA = UInt64(rumpk_heap_start())
     let endA = windowA + imageBytes
-    let nplMapped = map(low, 0, from: windowA, to: bssEndA, physical: nplLoad, points: (textEndA, dataStartA, bssEndA)) { a in
+    let nplMapped = map(low, 0, from: windowA, to: bssEndA, physical: nplLoad,
+                        points: (textEndA, dataStartA, bssEndA, bssEndA)) { a in
       a < textEndA ? userText : a < dataStartA ? userReadOnly : userData
     } && map(low, 0, from: heapA, to: (endA + page - 1) & ~(page - 1), physical: nplLoad + (heapA - windowA),
-             points: (heapA, heapA, heapA)) { _ in userData }
+             points: (heapA, heapA, heapA, heapA)) { _ in userData }
     guard identity, nplMapped else {
       Console.put("rumpk: no room for level-3 tables; NPLs cannot run at EL0\n")
       for i in 0..<512 { l2[i] = (gibBase + UInt64(i) * twoMiB) | block | kernelData; low[i] = 0 }
@@ -222,7 +230,7 @@ enum MMU {
   /// aligned; else a level-3 table from the pool, filled run by run. Assumes from, to and physical
   /// are page aligned. False when the pool ran out.
   static func map(_ l2t: UnsafeMutablePointer<UInt64>, _ l2VA: UInt64, from: UInt64, to: UInt64, physical: UInt64,
-                  points: (UInt64, UInt64, UInt64), attributes: (UInt64) -> UInt64) -> Bool {
+                  points: (UInt64, UInt64, UInt64, UInt64), attributes: (UInt64) -> UInt64) -> Bool {
     var va = from
     while va < to {
       let blockEnd = (va | (twoMiB - 1)) &+ 1
@@ -231,7 +239,7 @@ enum MMU {
       func inside(_ p: UInt64) -> Bool { p > va && p < end }
       let slot = l2t + Int((va &- l2VA) / twoMiB)
       if end == blockEnd && va & (twoMiB - 1) == 0 && pa & (twoMiB - 1) == 0
-          && !inside(points.0) && !inside(points.1) && !inside(points.2) {
+          && !inside(points.0) && !inside(points.1) && !inside(points.2) && !inside(points.3) {
         slot.pointee = pa | block | attributes(va)
         va = end
         continue
@@ -246,7 +254,7 @@ enum MMU {
       while va < end {
         var next = end
         func limit(_ p: UInt64) { if p > va && p < next { next = p } }
-        limit(points.0); limit(points.1); limit(points.2)
+        limit(points.0); limit(points.1); limit(points.2); limit(points.3)
         next = (next &+ page &- 1) & ~(page &- 1)
         let bits = tableOrPage | attributes(va)
         var entry = (physical &+ (va &- from)) | bits

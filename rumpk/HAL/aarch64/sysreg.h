@@ -105,6 +105,9 @@ static inline uintptr_t rumpk_kdata_start(void) { return (uintptr_t)__kdata_star
 // follows it (__heap_start in window A, __heap_load where it is in RAM).
 extern char __npl_load[], __npl_text_start[], __npl_text_end[], __npl_rodata_end[], __heap_load[], __bss_end[];
 static inline uintptr_t rumpk_npl_bss_end(void) { return (uintptr_t)__bss_end; }
+extern char __user_stubs_start[], __got_start[];
+static inline uintptr_t rumpk_user_stubs_start(void) { return (uintptr_t)__user_stubs_start; }
+static inline uintptr_t rumpk_got_start(void) { return (uintptr_t)__got_start; }
 static inline uintptr_t rumpk_npl_load(void) { return (uintptr_t)__npl_load; }
 static inline uintptr_t rumpk_npl_text_start(void) { return (uintptr_t)__npl_text_start; }
 static inline uintptr_t rumpk_npl_text_end(void) { return (uintptr_t)__npl_text_end; }

@@ -22,8 +22,9 @@
 //                            read/write, or U read-only where the partition entry is); no devices
 //     [1 GiB, RAM GiB)       S-only read/write, never executable
 //     first text page        S-only read + execute: boot code and the trap path (link.ld)
-//     rest of kernel text    U read + execute (ecall stubs, runtime)
-//     rodata                 U read
+//     ecall stubs page       U read + execute: the only kernel text U-mode runs (link.ld)
+//     GOT page               U read (link-time addresses NPL code loads too)
+//     rest of text, rodata   S-only (NPL code has its own runtime copy in window A)
 //     boot stack, tables     S-only read/write (the satp words the trap path reads live here)
 //     mode word page         U read-only, backed by __mode_user_page (reads 1; link.ld)
 //     everything else        S-only read/write: kernel data and heap, the NPL image's load range,
@@ -235,7 +236,7 @@ enum MMU {
     self.gibs = Int(gibs)
     let image = plan.image.base
     let textEnd = plan.text.end
-    let userTextStart = UInt64(rumpk_user_text_start())
+    let stubs = UInt64(rumpk_user_stubs_start()), got = UInt64(rumpk_got_start())
     let stackBottom = UInt64(rumpk_stack_bottom())
     let modePage = UInt64(rumpk_mode_word_address())
     let modeUserPage = UInt64(rumpk_mode_user_page())
@@ -268,18 +269,22 @@ enum MMU {
     var userPoints = InlineArray<8, UInt64>(repeating: UInt64.max)
     // Ascending, in link.ld order.
     userPoints[0] = image
-    userPoints[1] = userTextStart
-    userPoints[2] = textEnd
-    userPoints[3] = stackBottom
-    userPoints[4] = modePage
-    userPoints[5] = modePage + page
+    userPoints[1] = stubs
+    userPoints[2] = got
+    userPoints[3] = textEnd
+    userPoints[4] = stackBottom
+    userPoints[5] = modePage
+    userPoints[6] = modePage + page
     let kernelLast = (stackBottom + twoMiB - 1) & ~(twoMiB - 1)
     let mapped = mapBlocks(kernelL2, first, kernelLast, kernelPoints) { a in
       a >= image && a < textEnd ? kernelText : a >= textEnd && a < stackBottom ? kernelReadOnly : kernelData
     } && mapBlocks(userL2, first, last, userPoints) { a in
-      if a >= image && a < userTextStart { return kernelText }  // boot code and the trap path
-      if a >= userTextStart && a < textEnd { return userText }
-      if a >= textEnd && a < stackBottom { return userReadOnly }
+      // S-mode runs only the trap page here; U-mode runs only the ecall stubs: NPL code has its own
+      // runtime in window A (build-image), so the rest of the kernel's text and rodata is S-only.
+      if a >= image && a < stubs { return kernelText }
+      if a >= stubs && a < got { return userText }
+      if a >= got && a < textEnd { return userReadOnly }  // the GOT: link-time addresses, NPL code's too
+      if a >= textEnd && a < stackBottom { return kernelReadOnly }
       return kernelData  // boot stack, tables, kdata, kbss, kheap, the NPL load range, Bridgehead, Wild
     }
     // Window A of the U-mode template: the NPL image (one pool table), then the heap, which link.ld

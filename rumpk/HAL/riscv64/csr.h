@@ -65,6 +65,9 @@ static inline uintptr_t rumpk_npl_text_start(void) { return (uintptr_t)__npl_tex
 static inline uintptr_t rumpk_npl_text_end(void) { return (uintptr_t)__npl_text_end; }
 static inline uintptr_t rumpk_npl_rodata_end(void) { return (uintptr_t)__npl_rodata_end; }
 static inline uintptr_t rumpk_npl_bss_end(void) { return (uintptr_t)__bss_end; }
+extern char __user_stubs_start[], __got_start[];
+static inline uintptr_t rumpk_user_stubs_start(void) { return (uintptr_t)__user_stubs_start; }
+static inline uintptr_t rumpk_got_start(void) { return (uintptr_t)__got_start; }
 static inline uintptr_t rumpk_heap_load(void) { return (uintptr_t)__heap_load; }
 extern char __user_text_start[];
 static inline uintptr_t rumpk_user_text_start(void) { return (uintptr_t)__user_text_start; }

@@ -3,8 +3,9 @@
 // caller-saved, so the stub may use it). The trap path (trap.S) passes n (a7) and a0-a3 to
 // rumpk_syscall and returns straight to ra, so the `ret` is not executed (it is what the return
 // does). rumpk_user_return is where a U-mode fiber's entry function returns to:
-// call 0x100 ends the fiber. Ordinary text: U-mode executes it.
-    .section .text.rumpk_ecall, "ax"
+// call 0x100 ends the fiber. The section is a page of its own (link.ld): the only kernel text
+// U-mode may execute (K9).
+    .section .user_stubs, "ax"
     .option push
     .option norvc
     .balign 16
