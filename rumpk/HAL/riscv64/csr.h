@@ -69,8 +69,6 @@ extern char __user_stubs_start[], __got_start[];
 static inline uintptr_t rumpk_user_stubs_start(void) { return (uintptr_t)__user_stubs_start; }
 static inline uintptr_t rumpk_got_start(void) { return (uintptr_t)__got_start; }
 static inline uintptr_t rumpk_heap_load(void) { return (uintptr_t)__heap_load; }
-extern char __user_text_start[];
-static inline uintptr_t rumpk_user_text_start(void) { return (uintptr_t)__user_text_start; }
 // Kernel-private data (link.ld, docs/decisions/K6-el0-npls.md): the kernel heap (.kheap) and the
 // first kernel data word, both S-only in the U-mode view.
 extern char __kheap_start[], __kheap_end[], __kdata_start[];
