@@ -28,38 +28,32 @@ public enum StatusReport {
   }
 
   /// `{"src":"kernel","event":"boot","abi":1}`: the port works and the kernel is up.
-  public static func boot(abi: UInt64) {
-    var line = StatusLine(source: "kernel")
-    line.string("event", "boot")
-    line.number("abi", abi)
-    send(&line)
-  }
+  public static func boot(abi: UInt64) { record("boot", "abi", abi) }
 
   /// `{"src":"kernel","event":"halted","code":N}`: an NPL called halt(N), or every NPL fiber ended
   /// (N = 0). Only the first end record of a cell is sent.
   public static func halted(code: UInt64) {
     guard !ended else { return }
     ended = true
-    var line = StatusLine(source: "kernel")
-    line.string("event", "halted")
-    line.number("code", code)
-    send(&line)
+    record("halted", "code", code)
   }
 
   /// `{"src":"kernel","event":"stopped","reason":"…","code":N}`: the kernel ended the cell.
   public static func stopped(_ stop: Stop) {
     guard !ended else { return }
     ended = true
-    var line = StatusLine(source: "kernel")
-    line.string("event", "stopped")
-    line.string("reason", stop.reason)
-    line.number("code", stop.rawValue)
-    send(&line)
+    record("stopped", "code", stop.rawValue, reason: stop.reason)
   }
 
-  static func send(_ line: inout StatusLine) {
-    line.finish()
+  /// One line to the sink, if there is one. One copy of the line-building code.
+  @inline(never)
+  static func record(_ event: StaticString, _ key: StaticString, _ value: UInt64, reason: StaticString? = nil) {
     guard let sink else { return }
+    var line = StatusLine(source: "kernel")
+    line.string("event", event)
+    if let reason { line.string("reason", reason) }
+    line.number(key, value)
+    line.finish()
     line.withBytes { sink($0.baseAddress!, $0.count) }
   }
 }

@@ -68,7 +68,12 @@ public struct ConsolePort {
     guard fdt.isCompatible(node, "virtio,mmio"), let reg = fdt.reg(node, index: 0), reg.size >= 0x200 else {
       return nil
     }
-    let transport = VirtioMMIO(base: map(reg.address))
+    return transport(at: map(reg.address))
+  }
+
+  /// The transport at `base` when it holds a modern virtio-console (reads magic, version, device id).
+  public static func transport(at base: UInt) -> VirtioMMIO? {
+    let transport = VirtioMMIO(base: base)
     guard let id = transport.identify(), id.version == 2, id.device == VirtioDeviceID.console.rawValue else {
       return nil
     }
