@@ -2,15 +2,19 @@
 // is QEMU virt's UART, used only until the tree is read.
 
 import _Volatile
+import RumpkKernel
 
 struct PL011 {
   static let fallbackBase: UInt = 0x0900_0000
+  /// The register bytes the driver touches (data at 0, flags at 0x18): what a reg must cover.
+  static let registerBytes: UInt64 = 0x1C
   var base: UInt
 
-  /// Sends one byte, waiting while the transmit FIFO is full.
+  /// Sends one byte, waiting while the transmit FIFO is full; drops it once the FIFO has stayed
+  /// full for Serial.maxPolls polls (a UART that does not drain).
   func put(_ byte: UInt8) {
     let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base) + 0x18)
-    while flags.load() & (1 << 5) != 0 {}
+    guard Serial.ready({ flags.load() & (1 << 5) != 0 }) else { return }
     VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base)).store(UInt32(byte))
   }
 

@@ -2,21 +2,25 @@
 // the fallback is only for the first lines before it is read.
 
 import _Volatile
+import RumpkKernel
 
 struct UART16550 {
   static let fallbackBase: UInt = 0x1000_0000
+  /// The register bytes the driver touches with reg-shift `shift` (data at 0, line status at 5).
+  static func registerBytes(shift: UInt64) -> UInt64 { 6 << shift }
   var base: UInt
   var regShift: UInt = 0
 
   /// The line status register's address.
   var lineStatus: UInt { base &+ (5 &<< regShift) }
 
-  /// Sends one byte, waiting until the transmit holding register is empty. `lineStatus` is this
-  /// UART's (computed once by a caller that sends many bytes).
+  /// Sends one byte, waiting until the transmit holding register is empty; drops it once the
+  /// register has stayed full for Serial.maxPolls polls. `lineStatus` is this UART's (computed once
+  /// by a caller that sends many bytes).
   @inline(__always)
   func put(_ byte: UInt8, lineStatus: UInt) {
     let lsr = VolatileMappedRegister<UInt8>(unsafeBitPattern: lineStatus)
-    while lsr.load() & (1 << 5) == 0 {}
+    guard Serial.ready({ lsr.load() & (1 << 5) == 0 }) else { return }
     VolatileMappedRegister<UInt8>(unsafeBitPattern: base).store(byte)
   }
 
