@@ -23,6 +23,10 @@ enum GIC {
   static let icfgr: UInt = 0x0C00
   static let typer: UInt = 0x0004
   static let irouter: UInt = 0x6000
+  /// What a device-tree reg must cover: the distributor's 64 KiB frame (up to GICD_PIDR2) and one
+  /// redistributor (RD and SGI frames).
+  static let distributorBytes: UInt64 = 0x1_0000
+  static let frameBytes: UInt64 = 0x2_0000
 
   // Board holds physical register addresses; the kernel reaches them through MMU's device alias.
   static func load(_ address: UInt) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(address)).load() }
@@ -115,12 +119,16 @@ enum GIC {
     let mpidr = read_mpidr_el1()
     let affinity = mpidr & 0xFF_FFFF | (mpidr >> 32 & 0xFF) << 24
     var frame = Board.gicRedistributors
-    while frame < Board.gicRedistributorsEnd {
+    // Board checked the region (no wrap, below the device limit); a frame is read only when all of
+    // it lies inside, and a stride from the tree cannot carry the walk past the end.
+    while frame < Board.gicRedistributorsEnd && Board.gicRedistributorsEnd - frame >= UInt(frameBytes) {
       let typer = VolatileMappedRegister<UInt64>(unsafeBitPattern: MMU.device(frame + rdTyper)).load()
       if typer >> 32 == affinity { return frame }
       if typer & (1 << 4) != 0 { return nil }  // Last
       let stride = Board.gicRedistributorStride
-      frame += stride != 0 ? stride : (typer & 2 != 0 ? 0x4_0000 : 0x2_0000)
+      let (next, overflow) = frame.addingReportingOverflow(stride != 0 ? stride : (typer & 2 != 0 ? 0x4_0000 : 0x2_0000))
+      if overflow { return nil }
+      frame = next
     }
     return nil
   }
