@@ -38,7 +38,11 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
                 rodataEnd: UInt64(rumpk_npl_rodata_end()), dataStart: UInt64(rumpk_data_start()))
   Heap.initialize(start: UInt(rumpk_heap_start()), end: UInt(rumpk_heap_start()) + UInt(plan.heap.size))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
-  if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
+  if !found {
+    // QEMU loads a -dtb file into 2 × (size + 10000) bytes and drops it silently when that does not
+    // fit the 2 MiB below the image (docs/decisions/K10-board-values.md).
+    Console.put("rumpk: no device tree found in x0 or at the start of RAM (a -dtb over 1 MiB - 10000 bytes does not fit there); using QEMU virt defaults\n")
+  }
   Console.put("rumpk: MMU and caches on: devices at 0x"); Console.hex(MMU.deviceAlias)
   Console.put(" + PA, RAM identity up to 0x"); Console.hex(mapped)
   Console.put(", NPL windows A 0x"); Console.hex(MMU.windowA); Console.put(" B 0x"); Console.hex(MMU.windowB)

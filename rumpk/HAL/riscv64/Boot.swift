@@ -28,7 +28,7 @@ public func rumpkMain(_ dtb: UInt, _ hart: UInt, _ enteredIn: UInt) -> Never {
     BoardReport.refuse("/memory", "reg", "ends inside the image")
   }
   let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
-  if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
+  if !found { Console.put("rumpk: no device tree found in a1; using QEMU virt defaults\n") }
   guard MMU.ready else {
     Console.put("rumpk: Sv39 or the NPL windows cannot be set up; stopping the cell\n")
     Power.off(code: 70)
