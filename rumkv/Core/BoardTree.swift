@@ -89,7 +89,7 @@ public enum BoardTree {
 public struct Board {
   public let fdt: FDT
   /// The console UART: the node /chosen/stdout-path names (else the first PL011), and its first reg
-  /// entry once it passed BoardValues.device (PL011 registers, below uartLimit). A UART whose reg
+  /// entry once it passed BoardValues.device (PL011 registers, below deviceLimit). A UART whose reg
   /// fails leaves both nil and the problem in uartProblem: Rumkv keeps its fallback console and no
   /// cell can own the UART.
   public let uartNode: FDTNode?
@@ -99,10 +99,8 @@ public struct Board {
   public let uartName: UnsafeRawBufferPointer
   /// Devices lie in the 32-bit physical range every Armv8 core implements (Rumkv runs with the
   /// EL2 MMU off: a larger address may not exist). The PL011's data and flag registers: 0x1C bytes.
-  public static let uartLimit: UInt64 = 1 << 32
+  public static let deviceLimit: UInt64 = 1 << 32
   public static let uartRegisterBytes: UInt64 = 0x1C
-  /// /chosen/bootargs contains the word "rumkv.semihosting": power off through semihosting.
-  public let semihosting: Bool
   /// /chosen linux,initrd-start / -end: the cell bundle (nil when absent or end < start; Main
   /// checks it lies in RAM before reading it).
   public let initrd: PhysicalRange?
@@ -115,7 +113,7 @@ public struct Board {
     var uartProblem: BoardValueProblem? = nil
     if let n = uartNode {
       do throws(BoardValueProblem) {
-        let r = try BoardValues.device(fdt.reg(n, index: 0), registers: Board.uartRegisterBytes, below: Board.uartLimit)
+        let r = try BoardValues.device(fdt.reg(n, index: 0), registers: Board.uartRegisterBytes, below: Board.deviceLimit)
         uart = PhysicalRange(base: r.base, size: r.size)
       } catch {
         uartProblem = error
@@ -125,7 +123,6 @@ public struct Board {
     self.uartNode = uart != nil ? uartNode : nil
     self.uart = uart
     self.uartProblem = uartProblem
-    semihosting = fdt.bootargsContains("rumkv.semihosting")
     if let i = fdt.initrd {
       initrd = PhysicalRange(base: i.start, size: i.end - i.start)
     } else {

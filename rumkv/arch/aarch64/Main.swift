@@ -53,6 +53,7 @@ func rumkvMain(_ loaderX0: UInt, _ bootCount: UInt64, _ enteredAt: UInt64) -> Ne
   do throws(Refusal) {
     try boot(loaderX0)
   } catch {
+    Management.refused()
     Power.off(code: error.code)
   }
 }
@@ -106,7 +107,6 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
     throw Refusal(code: ExitCode.refused)
   }
   let board = Board(fdt)
-  Power.semihosting = board.semihosting
   if let uart = board.uart { UART.base = UInt(uart.base) }
   if let problem = board.uartProblem {
     Console.begin()
@@ -116,6 +116,8 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
     Console.put("; console stays on QEMU virt's UART at 0x9000000")
     Console.end()
   }
+  ManagementPort.start(fdt, pool: &pool)
+  Management.boot()
   Console.begin()
   Console.put("board DTB at ")
   Console.hex(UInt64(treeAddress))
@@ -198,6 +200,7 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
 
   // 4. Enter the cell.
   Machine.running = cell
+  Management.cell(cell, "entered")
   CellContext.load(cell, root: stage2.root)
   Machine.reportTicks("boot to cell entry")
   rumkv_enter_cell(cell.entry, cell.dtb, UInt64(rumkv_stack_top()))
