@@ -29,6 +29,9 @@ final class HostileTreeBootTests: XCTestCase {
     case refused(line: String)
     /// QEMU itself refuses the tree: it exits, not with 0 and not by timeout, saying `line`.
     case qemuRefuses(line: String)
+    /// No tree reaches the kernel: it runs on the QEMU virt defaults, saying `line`, but without a
+    /// tree it finds no status port, so rumpkctl reports 125 (no halt record), never success.
+    case unreported(line: String)
   }
 
   struct Case: Sendable {
@@ -179,10 +182,10 @@ final class HostileTreeBootTests: XCTestCase {
          expect: .refused(line: ": nested too deep; stopping the cell")),
     // About 1.8 MiB once QEMU has loaded it (2 × (size + 10000)): over the old 1 MiB limit.
     Case(name: "padded-900kB", dts: { $0 }, pad: 900_000, expect: .boots(line: nil)),
-    // Does not fit below the image once loaded: QEMU drops it, the kernel says so and boots on the
-    // QEMU virt defaults (a documented fallback).
+    // Does not fit below the image once loaded: QEMU drops it, the kernel says so and runs on the
+    // QEMU virt defaults, without a status port.
     Case(name: "padded-1.1MB", dts: { $0 }, pad: 1_100_000,
-         expect: .boots(line: "rumpk: no device tree found")),
+         expect: .unreported(line: "rumpk: no device tree found in x0 or at the start of RAM")),
   ]
 
   func boot(_ arch: String, _ c: Case) throws {
@@ -205,6 +208,9 @@ final class HostileTreeBootTests: XCTestCase {
     case .qemuRefuses(let line):
       XCTAssertNotEqual(r.status, 0, context)
       XCTAssertTrue((r.stdout + r.stderr).contains(line), context)
+    case .unreported(let line):
+      XCTAssertEqual(r.status, 125, context)
+      XCTAssertTrue(r.has(line), context)
     }
   }
 
@@ -243,21 +249,27 @@ final class HostileTreeBootTests: XCTestCase {
       + "\t\t\timage = \"hello\";\n\t\t\tmemory = <0x0 0x40000000 0x0 0x04000000>;\n\t\t\tcpus = <0x0>;\n"
       + "\t\t\tdevices = \"uart\";\n\t\t};\n\t};\n"
     if let end = board.range(of: "};", options: .backwards) { board = String(board[..<end.lowerBound]) + node + "};\n" }
-    let cases: [(String, String, String)] = [
-      ("rumkv-too-deep", Self.deep(board), "is malformed: nested too deep"),
+    // (name, tree, console line, Rumkv's off code on its management port; nil: the tree is refused
+    // before Rumkv can find its port, so there is no record at all).
+    let cases: [(String, String, String, UInt64?)] = [
+      ("rumkv-too-deep", Self.deep(board), "is malformed: nested too deep", nil),
       ("rumkv-uart-reg-0", Self.set(board, node: "pl011@", "reg", "<0x00 0x00 0x00 0x1000>"),
-       "rumkv: pl011@9000000 reg: at address 0; console stays on QEMU virt's UART"),
+       "rumkv: pl011@9000000 reg: at address 0; console stays on QEMU virt's UART", 2),
     ]
-    for (name, dts, line) in cases {
+    for (name, dts, line, off) in cases {
       let source = Self.scratch.appendingPathComponent("\(name).dts"), dtb = Self.scratch.appendingPathComponent("\(name).dtb")
+      let port = Self.scratch.appendingPathComponent("\(name).jsonl")
       try dts.write(to: source, atomically: true, encoding: .utf8)
       _ = try Self.tool("dtc", ["-q", "-E", "no-name_properties", "-I", "dts", "-O", "dtb", "-o", dtb.path, source.path])
-      let r = try CellProcess.run("/usr/bin/env", ["qemu-system-aarch64"] + machine
-                                  + ["-serial", "stdio", "-kernel", rumkv.path, "-dtb", dtb.path], timeout: 15)
-      let context = "\(name): status \(r.status)\n\(r.stdout)\(r.stderr)"
+      var r = try CellProcess.run("/usr/bin/env", ["qemu-system-aarch64"] + machine
+                                  + ["-serial", "stdio", "-kernel", rumkv.path, "-dtb", dtb.path]
+                                  + CellProcess.statusPortArguments(path: port), timeout: 15)
+      r.records = CellProcess.readStatus(port)
+      let context = "\(name): status \(r.status), records \(r.records)\n\(r.stdout)\(r.stderr)"
       XCTAssertFalse(r.timedOut, context)
       XCTAssertTrue(r.has(line), context)
-      XCTAssertFalse(r.has("halted with code 0"), context)
+      XCTAssertNil(r.haltCode, context)
+      XCTAssertEqual(r.offCode, off, context)
     }
   }
 }
