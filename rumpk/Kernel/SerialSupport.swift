@@ -2,27 +2,11 @@
 // polled receive loop, and counter ticks turned into nanoseconds without 128-bit division.
 
 public enum Serial {
-  /// Busy answers after which a transmitter counts as dead.
+  /// Busy answers after which a UART's transmitter counts as dead: the HAL's UART then drops
+  /// output instead of hanging the cell (a device tree that names something that is not a working
+  /// UART; docs/decisions/K10-board-values.md). The wait stays in each UART's own put, where it
+  /// costs a compare per byte.
   public static let maxPolls = 1 << 20
-  /// Set once a transmitter stayed busy for maxPolls polls.
-  nonisolated(unsafe) public private(set) static var dead = false
-
-  /// Polls `busy` until it answers false and returns true. After maxPolls busy answers the
-  /// transmitter is taken as dead (the device tree named something that is not a working UART):
-  /// false now and at every later call, so output is dropped instead of hanging the cell.
-  @inline(__always)
-  public static func ready(_ busy: () -> Bool) -> Bool {
-    if dead { return false }
-    var polls = 0
-    while busy() {
-      polls &+= 1
-      if polls == maxPolls {
-        dead = true
-        return false
-      }
-    }
-    return true
-  }
 
   /// Sends `count` bytes through `put`, each "\n" as "\r\n".
   @inline(__always)

@@ -10,11 +10,22 @@ struct PL011 {
   static let registerBytes: UInt64 = 0x1C
   var base: UInt
 
-  /// Sends one byte, waiting while the transmit FIFO is full; drops it once the FIFO has stayed
-  /// full for Serial.maxPolls polls (a UART that does not drain).
+  /// Set once the transmit FIFO stayed full for Serial.maxPolls polls: output is dropped from then on.
+  nonisolated(unsafe) static var dead = false
+
+  /// Sends one byte, waiting while the transmit FIFO is full; drops it (and every later one) once
+  /// the FIFO has stayed full for Serial.maxPolls polls (a UART that does not drain).
   func put(_ byte: UInt8) {
+    if PL011.dead { return }
     let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base) + 0x18)
-    guard Serial.ready({ flags.load() & (1 << 5) != 0 }) else { return }
+    var polls = 0
+    while flags.load() & (1 << 5) != 0 {
+      polls &+= 1
+      if polls == Serial.maxPolls {
+        PL011.dead = true
+        return
+      }
+    }
     VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(base)).store(UInt32(byte))
   }
 

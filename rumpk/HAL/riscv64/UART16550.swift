@@ -14,13 +14,25 @@ struct UART16550 {
   /// The line status register's address.
   var lineStatus: UInt { base &+ (5 &<< regShift) }
 
-  /// Sends one byte, waiting until the transmit holding register is empty; drops it once the
-  /// register has stayed full for Serial.maxPolls polls. `lineStatus` is this UART's (computed once
-  /// by a caller that sends many bytes).
+  /// Set once the transmit holding register stayed full for Serial.maxPolls polls: output is
+  /// dropped from then on.
+  nonisolated(unsafe) static var dead = false
+
+  /// Sends one byte, waiting until the transmit holding register is empty; drops it (and every
+  /// later one) once the register has stayed full for Serial.maxPolls polls. `lineStatus` is this
+  /// UART's (computed once by a caller that sends many bytes).
   @inline(__always)
   func put(_ byte: UInt8, lineStatus: UInt) {
+    if UART16550.dead { return }
     let lsr = VolatileMappedRegister<UInt8>(unsafeBitPattern: lineStatus)
-    guard Serial.ready({ lsr.load() & (1 << 5) == 0 }) else { return }
+    var polls = 0
+    while lsr.load() & (1 << 5) == 0 {
+      polls &+= 1
+      if polls == Serial.maxPolls {
+        UART16550.dead = true
+        return
+      }
+    }
     VolatileMappedRegister<UInt8>(unsafeBitPattern: base).store(byte)
   }
 
