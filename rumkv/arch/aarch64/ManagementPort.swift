@@ -15,8 +15,10 @@ enum ManagementPort {
   static func start(_ fdt: FDT, pool: inout PagePool) {
     var found: VirtioMMIO? = nil
     fdt.forEachCompatible("virtio,mmio") { node in
-      if let reg = fdt.reg(node, index: 0), reg.size >= 0x200 {
-        found = ConsolePort.transport(at: UInt(reg.address))
+      // Checked as every device Rumkv touches with the MMU off (Board.deviceLimit, K10).
+      if let reg = try? BoardValues.device(fdt.reg(node, index: 0), registers: VirtioMMIO.registerBytes,
+                                           below: Board.deviceLimit) {
+        found = ConsolePort.transport(at: UInt(reg.base))
       }
       return found == nil
     }

@@ -21,7 +21,7 @@ public func rumpkStatusPortOpen(_ deviceTree: UInt64) {
   var found: VirtioMMIO? = nil
   // One pass that validates and walks (the HAL validated these bytes too, but this is no hot path
   // and a second walk specialisation would cost more text than the check).
-  guard (try? FDT.at(tree, maxSize: 1 << 20, walk: { fdt, node in
+  guard (try? FDT.at(tree, maxSize: BoardValues.treeSizeLimit, walk: { fdt, node in
     found = ConsolePort.transport(fdt, node, map: { UInt(rumpk_platform_mmio($0)) })
     return found == nil
   })) != nil, let transport = found, let memory = WildAllocator.allocate(pages: ConsolePort.pages) else { return }
