@@ -1,4 +1,4 @@
-// The kernel's status port (docs/decisions/A5-status-channel.md): the first virtio-console of the
+// The kernel's status port (docs/decisions/A5-status-channel.md): the last virtio-console of the
 // device tree becomes StatusReport's sink. Linked into every metal image (not lazily like the other
 // drivers), so an image without device drivers still reports how it ended. Kernel-owned: no NPL
 // channel leads to it, and the console driver of RumpkVirtio leaves console devices alone.
@@ -19,9 +19,11 @@ enum StatusPort {
 public func rumpkStatusPortOpen(_ deviceTree: UInt64) {
   guard StatusPort.port == nil else { return }
   // The transports the HAL's pass over the tree found (VirtioTransports): no second walk at boot.
+  // The port is the last console in tree order (rumpkctl puts it on the last transport), so the
+  // search runs backwards: one probe instead of 32 on QEMU virt.
   var found: VirtioMMIO? = nil
   let transports = VirtioTransports.board
-  for i in 0..<transports.count where found == nil {
+  for i in (0..<transports.count).reversed() where found == nil {
     found = ConsolePort.transport(reg: transports[i], map: { UInt(rumpk_platform_mmio($0)) })
   }
   guard let transport = found, let memory = WildAllocator.allocate(pages: ConsolePort.pages) else { return }
