@@ -50,6 +50,7 @@ extern int __asan_option_detect_stack_use_after_return;
 static int fake_stacks_on_thread_stacks;  // the process's setting, for the thread's own stack
 #endif
 
+// Stops the process, naming the platform call, the context it was given and what was wrong.
 static _Noreturn void refuse(const char *call, const void *sp, const char *why) {
   fprintf(stderr, "rumpk hosted: %s(%p): %s\n", call, sp, why);
   abort();
