@@ -74,12 +74,20 @@ final class CoreTests: XCTestCase {
                           sysTable: PhysicalRange(base: 0x5000_0000, size: 0x1000)!,
                           bundle: PhysicalRange(base: 0x4800_0000, size: 0x10_0000)!)
 
+  /// Board trees read during the test: a table's names point into its tree, so each lives until
+  /// the test ends.
+  var boards: [UnsafeMutableRawBufferPointer] = []
+  override func tearDown() {
+    for b in boards { b.deallocate() }
+    boards = []
+  }
+
   func read(_ cell: [(String, [UInt8])]?) throws -> Result<CellTable, Refusal> {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+    boards.append(buffer)
     let fdt = try board(cell: cell, buffer: buffer)
     do throws(Refusal) { return .success(try NodeConfig.read(Board(fdt), layout: layout)) }
     catch { return .failure(error) }
-    // buffer intentionally leaked: the table's names point into it.
   }
 
   func replacing(_ key: String, with value: [UInt8]?) -> [(String, [UInt8])] {

@@ -1,4 +1,4 @@
-// The management port (docs/decisions/A5-status-channel.md): the board's first virtio-console,
+// The management port (docs/decisions/A5-status-channel.md): the board's last virtio-console,
 // driven by Rumkv alone. Stage 2 maps it into no cell, so a cell cannot write a record.
 
 import FDT
@@ -18,9 +18,9 @@ enum ManagementPort {
       // Checked as every device Rumkv touches with the MMU off (Board.deviceLimit, K10).
       if let reg = try? BoardValues.device(fdt.reg(node, index: 0), registers: VirtioMMIO.registerBytes,
                                            below: Board.deviceLimit) {
-        found = ConsolePort.transport(at: UInt(reg.base))
+        found = ConsolePort.transport(at: UInt(reg.base)) ?? found
       }
-      return found == nil
+      return true  // the last console in tree order, as the kernel's status port
     }
     guard let transport = found, let pages = pool.allocate(pages: ConsolePort.pages + 1),
           let memory = pages.baseAddress,

@@ -61,15 +61,12 @@ public struct ConsolePort {
     return done
   }
 
-  /// The transport of a modern virtio-console when `node` (of a walk over `fdt`) is a "virtio,mmio"
-  /// node with one, at the address `map` gives for its registers (an alias where the caller maps
-  /// devices elsewhere; 0 where it maps none). Reads only magic, version and device id, and only
-  /// when reg covers VirtioMMIO.registerBytes without wrapping and `map` reaches all of them
-  /// (docs/decisions/K10-board-values.md). Nil for any other node.
-  public static func transport(_ fdt: FDT, _ node: FDTWalkNode, map: (UInt64) -> UInt) -> VirtioMMIO? {
-    guard fdt.isCompatible(node, "virtio,mmio"),
-          let reg = try? BoardValues.device(fdt.reg(node, index: 0), registers: VirtioMMIO.registerBytes, below: .max)
-    else { return nil }
+  /// The transport of a modern virtio-console at `reg` (a "virtio,mmio" node's first reg entry),
+  /// at the address `map` gives for its registers (an alias where the caller maps devices
+  /// elsewhere; 0 outside the caller's device range). Reads only magic, version and device id.
+  /// Nil for anything else, a reg that does not hold the registers included.
+  public static func transport(reg: (address: UInt64, size: UInt64)?, map: (UInt64) -> UInt) -> VirtioMMIO? {
+    guard let reg = try? BoardValues.device(reg, registers: VirtioMMIO.registerBytes, below: .max) else { return nil }
     // Every register must be reachable: `map` answers 0 outside the caller's device range.
     let base = map(reg.base)
     guard base != 0, map(reg.base + VirtioMMIO.registerBytes - 1) != 0 else { return nil }

@@ -47,7 +47,7 @@ struct Board {
       BoardReport.refuseTree(at: UInt64(dtbAddress), "too large", totalSize: UInt64(claimed),
                              limit: UInt64(BoardValues.treeSizeLimit))
     }
-    let kinds = FDTNameSet("arm,pl011\0arm,gic-v3\0arm,armv8-timer\0")  // bits: Discovery.pl011 etc.
+    let kinds = FDTNameSet("arm,pl011\0arm,gic-v3\0arm,armv8-timer\0virtio,mmio\0")  // bits: Discovery.pl011 etc.
     var found = Discovery()
     var rootChildren = FDTRootIndex()  // /chosen comes last in QEMU's tree: stdout-path is resolved after
     let fdt: FDT
@@ -71,7 +71,7 @@ struct Board {
 /// and the validation another pass (docs/decisions/K6-el0-npls.md, boot cost).
 struct Discovery {
   /// The device kinds: the bits of the names discover's FDTNameSet matches.
-  static let pl011: UInt32 = 1, gicV3: UInt32 = 2, timer: UInt32 = 4
+  static let pl011: UInt32 = 1, gicV3: UInt32 = 2, timer: UInt32 = 4, virtio: UInt32 = 8
   var seen: UInt32 = 0
   var memory: (address: UInt64, size: UInt64)? = nil, memoryDone = false
   var memoryProblem: BoardValueProblem? = .missing
@@ -83,9 +83,11 @@ struct Discovery {
   var gicDistributor: (address: UInt64, size: UInt64)? = nil, gicRedistributors: (address: UInt64, size: UInt64)? = nil
   var gicStride: UInt64 = 0
   var timerINTID: UInt32? = nil
+  var virtio = VirtioTransportList()
 
   /// Takes what it needs from `n`, a node of the walk over `fdt` whose compatible has the kinds
-  /// `matched` (Discovery.pl011 etc.). The first node of each kind counts.
+  /// `matched` (Discovery.pl011 etc.). The first node of each kind counts, but every virtio-mmio
+  /// transport does.
   mutating func visit(_ fdt: FDT, _ n: FDTWalkNode, _ matched: UInt32) {
     if n.depth == 1 {  // node(path: "/psci") etc.: the first child of the root with that name
       if psci == nil && !psciBadMethod && FDT.nameMatches(n.name, component: "psci") {
@@ -103,6 +105,7 @@ struct Discovery {
         memoryProblem = fdt.regProblem(n, index: 0)
       }
     }
+    if matched & Discovery.virtio != 0 { virtio.append(fdt.reg(n, index: 0)) }
     let kind = matched & ~seen
     if kind == 0 { return }
     seen |= kind
@@ -130,6 +133,7 @@ struct Discovery {
   /// nothing keeps pointing into it. Assumes `fdt` is the validated tree the walk went over and
   /// `rootChildren` was fed by it.
   func commit(_ fdt: FDT, _ rootChildren: FDTRootIndex, image: Range<UInt64>, deviceLimit: UInt64) {
+    VirtioTransports.board = virtio
     var console = pl011Reg
     var consoleName = pl011Name
     let chosen = fdt.chosen

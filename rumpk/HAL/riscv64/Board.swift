@@ -40,7 +40,8 @@ struct Board {
       BoardReport.refuseTree(at: UInt64(address), "too large", totalSize: UInt64(claimed),
                              limit: UInt64(BoardValues.treeSizeLimit))
     }
-    let kinds = FDTNameSet("sifive,test1\0sifive,test0\0riscv,plic0\0sifive,plic-1.0.0\0riscv,cpu-intc\0")
+    let kinds = FDTNameSet(
+      "sifive,test1\0sifive,test0\0riscv,plic0\0sifive,plic-1.0.0\0riscv,cpu-intc\0virtio,mmio\0")
     var found = RiscvDiscovery(hart: UInt64(hart))
     var rootChildren = FDTRootIndex()  // /chosen comes last in QEMU's tree: stdout-path is resolved after
     let fdt: FDT
@@ -113,7 +114,7 @@ struct Board {
 /// What the validating walk learns, kept aside until the tree has validated to its end.
 struct RiscvDiscovery {
   /// The bits of discover's FDTNameSet.
-  static let test: UInt32 = 1 | 2, plic: UInt32 = 4 | 8, intc: UInt32 = 16
+  static let test: UInt32 = 1 | 2, plic: UInt32 = 4 | 8, intc: UInt32 = 16, virtio: UInt32 = 32
   let hart: UInt64
   var memory: (address: UInt64, size: UInt64)? = nil, memoryDone = false
   var memoryProblem: BoardValueProblem? = .missing
@@ -122,12 +123,14 @@ struct RiscvDiscovery {
   var testName = UnsafeRawBufferPointer(start: nil, count: 0)
   var plic: FDTNode? = nil, plicReg: (address: UInt64, size: UInt64)? = nil
   var plicName = UnsafeRawBufferPointer(start: nil, count: 0)
+  var virtio = VirtioTransportList()
 
   init(hart: UInt64) { self.hart = hart }
 
   /// Takes what it needs from `n`, whose compatible has the kinds `matched`: /memory and /cpus (the
   /// first root children of those names), the boot hart's /cpus child (reg = hart id) and its
-  /// interrupt controller's phandle, the first test device and the first PLIC.
+  /// interrupt controller's phandle, the first test device and the first PLIC, every virtio-mmio
+  /// transport.
   mutating func visit(_ fdt: FDT, _ n: FDTWalkNode, _ matched: UInt32) {
     if n.depth == 1 {
       if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
@@ -142,6 +145,7 @@ struct RiscvDiscovery {
       cpu = n.node
     }
     if matched == 0 { return }
+    if matched & RiscvDiscovery.virtio != 0 { virtio.append(fdt.reg(n, index: 0)) }
     if intc == nil, matched & RiscvDiscovery.intc != 0, let cpu, n.parent == cpu {
       intc = fdt.u32(n.node, "phandle") ?? fdt.u32(n.node, "linux,phandle")
     }
@@ -164,6 +168,7 @@ struct RiscvDiscovery {
   /// tree is still reachable: nothing keeps pointing into it once the MMU is on. Assumes `fdt` is
   /// the validated tree the walk went over and `rootChildren` was fed by it.
   func commit(_ fdt: FDT, _ rootChildren: FDTRootIndex, image: Range<UInt64>, deviceLimit: UInt64) {
+    VirtioTransports.board = virtio
     let chosen = fdt.chosen
     if let chosen, let path = fdt.stdoutPathValue(chosen: chosen), let out = rootChildren.node(path: path, in: fdt) {
       let cells = out.parent.map { (fdt.addressCells($0), fdt.sizeCells($0)) } ?? (2, 1)
