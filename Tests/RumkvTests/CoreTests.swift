@@ -135,7 +135,7 @@ final class CoreTests: XCTestCase {
   // MARK: ELF loading
 
   /// A minimal ELF64 AArch64 executable with one PT_LOAD of `file` bytes at `address` (memsz `mem`).
-  func elf(address: UInt64, file: [UInt8], mem: UInt64, entry: UInt64? = nil, machine: UInt16 = 183) -> [UInt8] {
+  func elf(address: UInt64, file: [UInt8], mem: UInt64, entry: UInt64? = nil, machine: UInt16 = ELFLoader.machineAArch64) -> [UInt8] {
     var b = [UInt8](repeating: 0, count: 0x1000)
     func put(_ o: Int, _ v: UInt64, _ n: Int) { for i in 0..<n { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) } }
     b[0] = 0x7F; b[1] = 0x45; b[2] = 0x4C; b[3] = 0x46; b[4] = 2; b[5] = 1; b[6] = 1
@@ -154,7 +154,7 @@ final class CoreTests: XCTestCase {
         var cell = Cell()
         cell.window = guest.window
         do throws(Refusal) {
-          return .success(try ELFLoader.load(img, into: guest, machine: 183,
+          return .success(try ELFLoader.load(img, into: guest, machine: ELFLoader.machineAArch64,
                                              reserved: PhysicalRange(base: 0x4000_0000, size: 0x1000)!, cell: cell))
         } catch { return .failure(error) }
       }
@@ -173,7 +173,7 @@ final class CoreTests: XCTestCase {
     let bad: [([UInt8], String)] = [
       (elf(address: 0x4000_3000, file: [1], mem: 0x2000), "does not fit the window"),
       (elf(address: 0x4000_0800, file: [1], mem: 8), "overlaps the cell DTB area"),
-      (elf(address: 0x4000_2000, file: [1], mem: 8, machine: 62), "is built for another machine"),
+      (elf(address: 0x4000_2000, file: [1], mem: 8, machine: ELFLoader.machineRISCV), "is built for another machine"),
       (elf(address: 0x4000_2000, file: [1], mem: 8, entry: 0x4000_3000), "entry point outside"),
       (Array(elf(address: 0x4000_2000, file: [1], mem: 8).prefix(40)), "is not an ELF file"),
       (elf(address: 0xFFFF_FFFF_FFFF_F000, file: [1], mem: 0x2000), "does not fit the window"),
@@ -216,7 +216,7 @@ final class CoreTests: XCTestCase {
           let guest = GuestMemory(window: PhysicalRange(base: 0x4000_0000, size: UInt64(m.count))!, host: m.baseAddress!)
           var cell = Cell()
           cell.window = guest.window
-          return try? ELFLoader.load(img, into: guest, machine: 183,
+          return try? ELFLoader.load(img, into: guest, machine: ELFLoader.machineAArch64,
                                      reserved: PhysicalRange(base: 0x4000_0000, size: 0x1000)!, cell: cell)
         }
       }

@@ -76,15 +76,6 @@ public enum Console {
     }
   }
 
-  public static func dec(signed v: Int64) {
-    if v < 0 {
-      put("-")
-      dec(UInt64(0) &- UInt64(bitPattern: v))
-    } else {
-      dec(UInt64(v))
-    }
-  }
-
   /// "rumkv: " — the prefix of every line Rumkv prints.
   public static func begin() {
     lineCount = 0

@@ -25,9 +25,6 @@ public enum Hypercall {
   /// Longest console write in one call; longer requests write this many bytes and return the count.
   public static let consoleChunk: UInt64 = 4096
 
-  /// True for the call numbers this handler owns (the arch code routes everything else, e.g. PSCI).
-  public static func owns(_ number: UInt64) -> Bool { number <= HypercallNumber.status }
-
   /// Handles call `number` for `cell`. Returns the value for the cell's result register.
   public static func handle(_ number: UInt64, _ a1: UInt64, _ a2: UInt64, cell: Cell, memory: GuestMemory,
                             sysTable: UInt64) -> Int64 {

@@ -7,22 +7,6 @@ public enum UserMode {
   @inline(__always)
   public static var currentIndex: Int32 { Scheduler.current }
 
-  /// Whether fiber `index` runs NPL code in user mode (it has a user stack).
-  public static func isUserFiber(_ index: Int32) -> Bool {
-    index >= 0 && !Fibers.table[Int(index)].userStack.isEmpty
-  }
-
-  /// The running fiber's partition slots, in place in the fiber table (Partition.capacity of
-  /// them, `slotStride` bytes apart; region base at +0, size at +8, kind at +16), nil in the
-  /// kernel context. For the HAL's page-table view, which reads them when the running user fiber
-  /// or any partition changes.
-  @inline(__always)
-  public static var currentSlots: UnsafeRawPointer? {
-    let me = Scheduler.current
-    guard me >= 0 else { return nil }
-    return withUnsafeMutablePointer(to: &Fibers.table[Int(me)].partition.slots) { UnsafeRawPointer($0) }
-  }
-  public static let slotStride = MemoryLayout<OwnedRegion>.stride
 
   /// Calls `body` with each region of the running fiber's partition (base, size, writable).
   public static func forEachCurrentRegion(_ body: (UInt64, UInt64, Bool) -> Void) {

@@ -147,14 +147,6 @@ public enum Heap {
     }
   }
 
-  /// Bytes currently on the free list of the running code's arena.
-  static var freeBytes: Int {
-    var total = 0
-    var cur = current?.pointee.freeList
-    while let b = cur { total += b.pointee.size; cur = b.pointee.next }
-    return total
-  }
-
   @inline(__always)
   private static func link(_ arena: UnsafeMutablePointer<Arena>, _ prev: UnsafeMutablePointer<HeapBlock>?, _ next: UnsafeMutablePointer<HeapBlock>?) {
     if let p = prev { p.pointee.next = next } else { arena.pointee.freeList = next }

@@ -157,12 +157,10 @@ public struct VirtioMMIO {
   }
 
   /// Device-specific configuration, byte `offset` (read with 8-bit accesses, as the spec allows for
-  /// byte fields) and 32-bit words.
+  /// byte fields) and 64-bit words.
   public func config8(_ offset: UInt) -> UInt8 {
     VolatileMappedRegister<UInt8>(unsafeBitPattern: base + Reg.config + offset).load()
   }
-
-  public func config32(_ offset: UInt) -> UInt32 { read(Reg.config + offset) }
 
   /// A 64-bit config field read consistently (config generation unchanged across both halves).
   public func config64(_ offset: UInt) -> UInt64 {

@@ -36,9 +36,6 @@ public enum Scheduler {
     return true
   }
 
-  /// The running fiber, nil in the kernel context.
-  public static var currentFiber: FiberID? { current < 0 ? nil : Fibers.id(of: Int(current)) }
-
   /// Starts a fiber with exactly the given rights (kernel use: the NPL main fiber, tests). The
   /// syscall path narrows rights before it calls this. `user`: NPL code, which runs in user mode
   /// where the platform has one (Fibers.userStacks); kernel fibers (drivers) never do.

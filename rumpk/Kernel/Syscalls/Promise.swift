@@ -35,9 +35,3 @@ func sysUnveil(_ args: SyscallArgs) -> Int64 {
   case .badName: return Errno.einval.rawValue
   }
 }
-
-/// Whether the current fiber may open `name` with `permissions` (the check every open path makes).
-public func unveilPermits(_ name: UnsafeRawBufferPointer, _ permissions: UnveilPermissions) -> Bool {
-  let me = Scheduler.current
-  return me < 0 || Fibers.table[Int(me)].unveil.permits(name, permissions)
-}
