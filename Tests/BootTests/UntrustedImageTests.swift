@@ -8,24 +8,12 @@ import QEMUHarness
 import XCTest
 
 final class UntrustedImageTests: XCTestCase {
-  /// An ELF linked at `address` from `body` (assembly after `_start:`) for `arch`.
+  /// An ELF linked at `address` from `body` for `arch`, in a file that lives as long as the test.
   func image(_ arch: String, at address: String, _ body: String) throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("untrusted-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-    let source = dir.appendingPathComponent("image.S"), object = dir.appendingPathComponent("image.o")
-    let elf = dir.appendingPathComponent("image.elf"), script = dir.appendingPathComponent("image.ld")
-    try ".text\n.global _start\n_start:\n\(body)\n".write(to: source, atomically: true, encoding: .utf8)
-    try "ENTRY(_start)\nSECTIONS { . = \(address); .text : { *(.text) } }\n".write(to: script, atomically: true, encoding: .utf8)
-    let bin = try CellProcess.run("/usr/bin/env", ["sh", "-c", "dirname \"$(command -v swiftc)\""])
-      .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    let target = arch == "aarch64" ? "--target=aarch64-none-elf" : "--target=riscv64-none-elf"
-    var r = try CellProcess.run("\(bin)/clang", [target, "-c", source.path, "-o", object.path])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    r = try CellProcess.run("\(bin)/ld.lld", ["-T", script.path, "-static", "-nostdlib", "-z", "max-page-size=4096",
-                                             "-o", elf.path, object.path])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    return elf
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("untrusted-\(UUID().uuidString).elf")
+    try AssembledImage.build(arch, at: address, body).write(to: url)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
   }
 
   func marker() -> URL {
@@ -48,15 +36,9 @@ final class UntrustedImageTests: XCTestCase {
       adr  x0, vectors
       msr  vbar_el2, x0
       isb
-      movz x9, #0x0900, lsl #16
-      adr  x10, forged
-    1: ldrb w11, [x10], #1
-      cbz  w11, 2f
-      strb w11, [x9]
-      b    1b
-    2: adr  x1, block
-      mov  x0, #0x12
-      hlt  #0xf000
+
+    """ + AssembledImage.aarch64Print("rumkv: cell hello halted with code 0\\nhello: Hello from an NPL, through the SysTable\\n")
+      + AssembledImage.aarch64Semihost("touch \(marker.path)") + """
       adr  x1, exitblock
       mov  x0, #0x18
       hlt  #0xf000
@@ -65,13 +47,9 @@ final class UntrustedImageTests: XCTestCase {
       smc  #0
       b    .
       .ltorg
-    forged: .asciz "rumkv: cell hello halted with code 0\\nhello: Hello from an NPL, through the SysTable\\n"
       .balign 8
-    block: .quad command
-      .quad \(("touch " + marker.path).utf8.count)
     exitblock: .quad 0x20026
       .quad 0
-    command: .ascii "touch \(marker.path)"
       .balign 2048
     vectors:
       .rept 16

@@ -7,28 +7,9 @@ import QEMUHarness
 import XCTest
 
 final class HostileCellTests: XCTestCase {
-  /// Builds an ELF linked at 0x40200000 from `body` (aarch64 assembly after `_start:`).
+  /// An EL1 image linked at 0x40200000 from `body` (aarch64 assembly after `_start:`).
   func hostileImage(_ body: String) throws -> Data {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let source = dir.appendingPathComponent("cell.S"), object = dir.appendingPathComponent("cell.o")
-    let elf = dir.appendingPathComponent("cell.elf"), script = dir.appendingPathComponent("cell.ld")
-    try ".text\n.global _start\n_start:\n\(body)\n".write(to: source, atomically: true, encoding: .utf8)
-    try "ENTRY(_start)\nSECTIONS { . = 0x40200000; .text : { *(.text) } }\n".write(to: script, atomically: true, encoding: .utf8)
-    let bin = URL(fileURLWithPath: try toolchainBin())
-    var r = try CellProcess.run(bin.appendingPathComponent("clang").path,
-                                ["--target=aarch64-none-elf", "-c", source.path, "-o", object.path])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    r = try CellProcess.run(bin.appendingPathComponent("ld.lld").path,
-                            ["-T", script.path, "-static", "-nostdlib", "-z", "max-page-size=4096", "-o", elf.path, object.path])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    return try Data(contentsOf: elf)
-  }
-
-  func toolchainBin() throws -> String {
-    let r = try CellProcess.run("/usr/bin/env", ["sh", "-c", "dirname \"$(command -v swiftc)\""])
-    return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try AssembledImage.build("aarch64", at: "0x40200000", body)
   }
 
   func boot(_ image: Data) throws -> CellOutput {
@@ -44,24 +25,12 @@ final class HostileCellTests: XCTestCase {
   /// command never runs (no semihosting anywhere a guest runs).
   func testACellCannotForgeItsStatusOrReachTheHost() throws {
     let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rumkv-semihost-\(UUID().uuidString)")
-    let r = try boot(try hostileImage("""
-      movz x9, #0x0900, lsl #16
-      adr  x10, forged
-    1: ldrb w11, [x10], #1
-      cbz  w11, 2f
-      strb w11, [x9]
-      b    1b
-    2: adr  x1, block
-      mov  x0, #0x12
-      hlt  #0xf000
+    let r = try boot(try hostileImage(
+      AssembledImage.aarch64Print("rumkv: cell hostile halted with code 0\\n")
+      + AssembledImage.aarch64Semihost("touch \(marker.path)") + """
       movz x0, #0x7000, lsl #16
       str  x0, [x0]
       b    .
-    forged: .asciz "rumkv: cell hostile halted with code 0\\n"
-      .balign 8
-    block: .quad command
-      .quad \(("touch " + marker.path).utf8.count)
-    command: .ascii "touch \(marker.path)"
     """))
     XCTAssertTrue(r.has("rumkv: cell hostile halted with code 0"), "the forged line is on the console: \(r.stdout)")
     XCTAssertNil(r.record("halted"), "no halted record: \(r.records)")
