@@ -14,6 +14,12 @@ public enum Syscall: Int, CaseIterable, Sendable {
   case random = 10
   case halt = 11
 
+  /// The call's number as the argument register carries it (the SysTable index).
+  @inlinable public var number: UInt64 { UInt64(rawValue) }
+
+  /// How many calls there are: numbers at or above this are EINVAL.
+  @inlinable public static var count: UInt64 { 12 }
+
   /// The promise a caller must still hold to make this call; nil for pledge and unveil, which only
   /// ever narrow what the caller may do.
   @inlinable public var requiredPromise: Promises? {

@@ -20,20 +20,20 @@ public enum SyscallDispatch {
   /// every handler validates its own. Outside any fiber (early boot) only the promise check is skipped.
   @inline(__always)
   public static func dispatch(_ number: UInt64, _ args: SyscallArgs) -> Int64 {
-    guard number < 12 else { return Errno.einval.rawValue }
+    guard number < Syscall.count else { return Errno.einval.rawValue }
     checkPromise(number)
     switch number {
-    case 0: return sysPledge(args)
-    case 1: return sysUnveil(args)
-    case 2: return sysRead(args)
-    case 3: return sysWrite(args)
-    case 4: return sysMap(args)
-    case 5: return sysUnmap(args)
-    case 6: return sysSpawn(args)
-    case 7: return sysKill(args)
-    case 8: return sysYield(args)
-    case 9: return sysTime(args)
-    case 10: return sysRandom(args)
+    case Syscall.pledge.number: return sysPledge(args)
+    case Syscall.unveil.number: return sysUnveil(args)
+    case Syscall.read.number: return sysRead(args)
+    case Syscall.write.number: return sysWrite(args)
+    case Syscall.map.number: return sysMap(args)
+    case Syscall.unmap.number: return sysUnmap(args)
+    case Syscall.spawn.number: return sysSpawn(args)
+    case Syscall.kill.number: return sysKill(args)
+    case Syscall.yield.number: return sysYield(args)
+    case Syscall.time.number: return sysTime(args)
+    case Syscall.random.number: return sysRandom(args)
     default: return sysHalt(args)
     }
   }
@@ -43,26 +43,26 @@ public enum SyscallDispatch {
   /// `rumpk_syscall`, docs/decisions/K6-el0-npls.md). Same checks, same results.
   @inline(__always)
   public static func dispatchOutlined(_ number: UInt64, _ args: SyscallArgs) -> Int64 {
-    guard number < 12 else { return Errno.einval.rawValue }
+    guard number < Syscall.count else { return Errno.einval.rawValue }
     checkPromise(number)
     switch number {
-    case 0: return Outlined.pledge(args)
-    case 1: return Outlined.unveil(args)
-    case 2: return Outlined.read(args)
-    case 3: return Outlined.write(args)
-    case 4: return Outlined.map(args)
-    case 5: return Outlined.unmap(args)
-    case 6: return Outlined.spawn(args)
-    case 7: return Outlined.kill(args)
-    case 8: return Outlined.yield(args)
-    case 9: return Outlined.time(args)
-    case 10: return Outlined.random(args)
+    case Syscall.pledge.number: return Outlined.pledge(args)
+    case Syscall.unveil.number: return Outlined.unveil(args)
+    case Syscall.read.number: return Outlined.read(args)
+    case Syscall.write.number: return Outlined.write(args)
+    case Syscall.map.number: return Outlined.map(args)
+    case Syscall.unmap.number: return Outlined.unmap(args)
+    case Syscall.spawn.number: return Outlined.spawn(args)
+    case Syscall.kill.number: return Outlined.kill(args)
+    case Syscall.yield.number: return Outlined.yield(args)
+    case Syscall.time.number: return Outlined.time(args)
+    case Syscall.random.number: return Outlined.random(args)
     default: return Outlined.halt(args)
     }
   }
 
   /// The promise check, once per call: a call without its promise ends the calling fiber (never
-  /// returns to it). Assumes number < 12. Outside any fiber (early boot) there is nothing to check.
+  /// returns to it). Assumes number < Syscall.count. Outside any fiber (early boot) there is nothing to check.
   @inline(__always)
   static func checkPromise(_ number: UInt64) {
     let me = Scheduler.current
@@ -95,11 +95,12 @@ public enum SyscallDispatch {
   @inline(__always)
   static func requiredPromiseBits(_ number: UInt64) -> UInt64 {
     switch number {
-    case 2, 3, 8, 9: return Promises.stdio.rawValue
-    case 4, 5: return Promises.mem.rawValue
-    case 6, 7: return Promises.proc.rawValue
-    case 10: return Promises.rand.rawValue
-    case 11: return Promises.halt.rawValue
+    case Syscall.read.number, Syscall.write.number, Syscall.yield.number, Syscall.time.number:
+      return Promises.stdio.rawValue
+    case Syscall.map.number, Syscall.unmap.number: return Promises.mem.rawValue
+    case Syscall.spawn.number, Syscall.kill.number: return Promises.proc.rawValue
+    case Syscall.random.number: return Promises.rand.rawValue
+    case Syscall.halt.number: return Promises.halt.rawValue
     default: return 0
     }
   }
@@ -113,18 +114,18 @@ public enum SyscallDispatch {
   }
 
   static func name(_ n: Int) -> StaticString {
-    switch n {
-    case 0: return "pledge"
-    case 1: return "unveil"
-    case 2: return "read"
-    case 3: return "write"
-    case 4: return "map"
-    case 5: return "unmap"
-    case 6: return "spawn"
-    case 7: return "kill"
-    case 8: return "yield"
-    case 9: return "time"
-    case 10: return "random"
+    switch UInt64(n) {
+    case Syscall.pledge.number: return "pledge"
+    case Syscall.unveil.number: return "unveil"
+    case Syscall.read.number: return "read"
+    case Syscall.write.number: return "write"
+    case Syscall.map.number: return "map"
+    case Syscall.unmap.number: return "unmap"
+    case Syscall.spawn.number: return "spawn"
+    case Syscall.kill.number: return "kill"
+    case Syscall.yield.number: return "yield"
+    case Syscall.time.number: return "time"
+    case Syscall.random.number: return "random"
     default: return "halt"
     }
   }
