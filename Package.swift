@@ -41,12 +41,14 @@ if !embedded {
     .systemLibrary(name: "CLibvirt", path: "deploy/CLibvirt", pkgConfig: "libvirt",
                    providers: [.apt(["libvirt-dev"])]),
     .systemLibrary(name: "CLibfdt", path: "deploy/CLibfdt", providers: [.apt(["libfdt-dev"])]),
+    // Manifest parsing and validation, shared by rumpkctl and the manifest fuzz target.
+    .target(name: "RumpkManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            path: "deploy/RumpkManifest"),
     .executableTarget(
       name: "rumpkctl",
       dependencies: [
-        "RumpkABI", "CellBundle", "FDT", "CLibvirt", "CLibfdt",
+        "RumpkABI", "CellBundle", "FDT", "CLibvirt", "CLibfdt", "RumpkManifest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "deploy/rumpkctl"),
