@@ -67,6 +67,24 @@ if !embedded {
   ]
 }
 
+// Fuzz targets (Tests/Fuzz/<dir>, one libFuzzer executable each), declared only under RUMPK_FUZZ=1:
+// libFuzzer supplies main, so they link only with `swift build --sanitize=fuzzer` and the flags in
+// Tests/Fuzz/run (`make fuzz`); plain `swift build` / `swift test` never see them.
+if ProcessInfo.processInfo.environment["RUMPK_FUZZ"] == "1" && !embedded {
+  let fuzzTargets: [(dir: String, dependencies: [Target.Dependency])] = [
+    ("fdt", ["FDT"]),
+    ("boardtree", ["FDT", "RumkvCore"]),
+    ("bundle", ["CellBundle"]),
+    ("elf", ["CellBundle", "RumkvCore"]),
+    ("nodeconfig", ["FDT", "RumkvCore"]),
+    ("manifest", ["RumpkManifest"]),
+  ]
+  targets += fuzzTargets.map { t in
+    .executableTarget(name: "fuzz-\(t.dir)", dependencies: t.dependencies, path: "Tests/Fuzz/\(t.dir)",
+                      exclude: ["corpus"], swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+  }
+}
+
 let package = Package(
   name: "Rumpk",
   platforms: [.macOS(.v13)],
