@@ -18,10 +18,15 @@ var targets: [Target] = [
   .target(name: "RumpkABI", path: "rumpk/ABI", swiftSettings: portableSettings),
   .target(name: "FDT", path: "rumpk/FDT", swiftSettings: portableSettings),
   .target(name: "CellBundle", path: "rumkv/Bundle", swiftSettings: portableSettings),
-  // The virtqueue bookkeeping that decides whether a device's answers can be trusted.
-  .target(name: "VirtioCore", path: "rumpk/Drivers/virtio", sources: ["VirtqueueBook.swift"], swiftSettings: portableSettings),
+  // Status records the kernel and Rumkv write on their status port (docs/decisions/A5).
+  .target(name: "StatusRecord", path: "rumpk/Status", swiftSettings: portableSettings),
+  // The virtio-mmio transport, split virtqueues and the bookkeeping that decides whether a device's
+  // answers can be trusted, and the write-only console of the status port.
+  .systemLibrary(name: "RumpkVirtioBarrier", path: "rumpk/Drivers/VirtioCore/include"),
+  .target(name: "VirtioCore", dependencies: ["FDT", "RumpkVirtioBarrier"], path: "rumpk/Drivers/VirtioCore",
+          exclude: ["include"], swiftSettings: portableSettings + [.enableExperimentalFeature("Volatile")]),
   // Rumkv's portable core (node config, ELF loading, cell DTB, hypercalls), unit-tested on the host.
-  .target(name: "RumkvCore", dependencies: ["FDT", "CellBundle"], path: "rumkv/Core", swiftSettings: portableSettings),
+  .target(name: "RumkvCore", dependencies: ["FDT", "CellBundle", "StatusRecord"], path: "rumkv/Core", swiftSettings: portableSettings),
 ]
 
 if !embedded {
@@ -30,14 +35,15 @@ if !embedded {
     .systemLibrary(name: "RumpkPlatform", path: "rumpk/Platform/include"),
     // Fibers switch stacks under the Swift runtime's feet: dynamic exclusivity tracking keeps its
     // records on the stack of whoever started an access, so it is off here as it is on metal.
-    .target(name: "RumpkKernel", dependencies: ["RumpkABI", "RumpkPlatform"], path: "rumpk/Kernel",
+    .target(name: "RumpkKernel", dependencies: ["RumpkABI", "RumpkPlatform", "StatusRecord"], path: "rumpk/Kernel",
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     // Hosted mode: the same core as a Linux process (x86_64 context switch in assembly).
     .target(name: "RumpkHostedSwitch", path: "rumpk/Hosted/Switch"),
     .target(name: "RumpkHosted", dependencies: ["RumpkKernel", "RumpkHostedSwitch", "RumpkPlatform"],
             path: "rumpk/Hosted/Platform"),
 
-    // The orchestrator.
+    // The orchestrator. StatusLog decodes what the status port carries (docs/decisions/A5).
+    .target(name: "StatusLog", path: "deploy/StatusLog"),
     .systemLibrary(name: "CLibvirt", path: "deploy/CLibvirt", pkgConfig: "libvirt",
                    providers: [.apt(["libvirt-dev"])]),
     .systemLibrary(name: "CLibfdt", path: "deploy/CLibfdt", providers: [.apt(["libfdt-dev"])]),
@@ -47,14 +53,14 @@ if !embedded {
     .executableTarget(
       name: "rumpkctl",
       dependencies: [
-        "RumpkABI", "CellBundle", "FDT", "CLibvirt", "CLibfdt", "RumpkManifest",
+        "RumpkABI", "CellBundle", "FDT", "CLibvirt", "CLibfdt", "StatusLog", "RumpkManifest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "deploy/rumpkctl"),
 
     // Tests.
-    .target(name: "QEMUHarness", path: "Tests/QEMUHarness"),
+    .target(name: "QEMUHarness", dependencies: ["StatusLog"], path: "Tests/QEMUHarness"),
     .testTarget(name: "ABITests", dependencies: ["RumpkABI"], path: "Tests/ABITests"),
     .testTarget(name: "FDTTests", dependencies: ["FDT"], path: "Tests/FDTTests", resources: [.copy("Blobs")]),
     .testTarget(name: "VirtioTests", dependencies: ["VirtioCore"], path: "Tests/VirtioTests"),
@@ -63,7 +69,7 @@ if !embedded {
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .testTarget(name: "BootTests", dependencies: ["QEMUHarness"], path: "Tests/BootTests"),
     .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT", "RumkvCore"], path: "Tests/RumkvTests"),
-    .testTarget(name: "DeployTests", dependencies: ["QEMUHarness"], path: "Tests/DeployTests"),
+    .testTarget(name: "DeployTests", dependencies: ["QEMUHarness", "StatusLog", "StatusRecord", "rumpkctl"], path: "Tests/DeployTests"),
   ]
 }
 

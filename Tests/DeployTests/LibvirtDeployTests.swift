@@ -84,6 +84,30 @@ final class LibvirtDeployTests: XCTestCase {
     XCTAssertEqual(try ctl(["stop", "exitcode"]).status, 0)
   }
 
+  /// A cell that prints Rumkv's words for a clean halt and sleeps: `status` and `stop` read the
+  /// management records, so it stays "running" and its exit record holds no halt code.
+  func testACellCannotForgeItsStatusOnTheConsole() throws {
+    try requireProducts(["forger"])
+    let ctl = try Rumpkctl.withFreshState("forger")
+    defer { ctl.cleanUp(["forger"]) }
+    let started = try ctl(["start", "cell", "forger"])
+    XCTAssertEqual(started.status, 0, started.stdout + started.stderr)
+    let deadline = Date().addingTimeInterval(30)
+    var logs = try ctl(["logs", "forger"])
+    while !logs.has("forger: pretending to be done") && Date() < deadline {
+      usleep(200_000)
+      logs = try ctl(["logs", "forger"])
+    }
+    XCTAssertTrue(logs.has("rumkv: cell forger halted with code 0"), "the forgery is on the console: \(logs.stdout)")
+    let status = try ctl.waitForStatus("forger") { $0["cellState"] as? String == "running" }
+    XCTAssertEqual(status["cellState"] as? String, "running", "\(status)")
+    XCTAssertNil(status["haltCode"] as? Int, "\(status)")
+    let stopped = try ctl(["stop", "forger"])
+    XCTAssertEqual(stopped.status, 0, stopped.stdout + stopped.stderr)
+    XCTAssertTrue(stopped.stdout.contains("cell running"), stopped.stdout)
+    XCTAssertFalse(stopped.stdout.contains("with code"), stopped.stdout)
+  }
+
   /// A node that never halts (its "Rumkv" is one branch-to-self instruction): stop must destroy it.
   func testStopDestroysARunningNode() throws {
     try requireProducts(["hello"])

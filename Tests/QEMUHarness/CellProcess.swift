@@ -2,12 +2,22 @@
 // back its exit status and console lines for assertions.
 
 import Foundation
+import StatusLog
 
 public struct CellOutput {
   public var status: Int32
   public var stdout: String
   public var stderr: String
   public var timedOut: Bool
+  /// The status port's records, when the run had one (docs/decisions/A5-status-channel.md).
+  public var records = StatusLog()
+
+  /// The code of the first "halted" record (Rumkv's about a cell, or the kernel's in direct mode).
+  public var haltCode: UInt64? { records.records.first { $0.event == "halted" }?.code }
+  /// Rumkv's own code in its "off" record.
+  public var offCode: UInt64? { records.first(.rumkv, ["off"])?.code }
+  /// The first record with `event`.
+  public func record(_ event: String) -> StatusRecord? { records.records.first { $0.event == event } }
 
   public var lines: [String] {
     stdout.split(whereSeparator: \.isNewline).map(String.init)  // "\r\n" is one Character
@@ -58,6 +68,19 @@ public enum CellProcess {
       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
       timedOut: timedOut)
+  }
+
+  /// QEMU arguments for a status port writing to `path` on the board's last virtio-mmio transport
+  /// (the same place rumpkctl puts it).
+  public static func statusPortArguments(path: URL, arch: String = "aarch64") -> [String] {
+    ["-global", "virtio-mmio.force-legacy=false", "-chardev", "file,id=status,path=\(path.path)",
+     "-device", "virtio-serial-device,bus=virtio-mmio-bus.\(arch == "aarch64" ? 31 : 7)",
+     "-device", "virtconsole,chardev=status"]
+  }
+
+  /// Reads a status port capture.
+  public static func readStatus(_ url: URL) -> StatusLog {
+    StatusLog(bytes: [UInt8]((try? Data(contentsOf: url)) ?? Data()))
   }
 }
 

@@ -39,6 +39,37 @@ final class HostileCellTests: XCTestCase {
     return r
   }
 
+  /// A cell kernel that prints Rumkv's own words, tries semihosting's SYS_SYSTEM, then faults:
+  /// the console shows the forgery, but the management records say what happened, and the host
+  /// command never runs (no semihosting anywhere a guest runs).
+  func testACellCannotForgeItsStatusOrReachTheHost() throws {
+    let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rumkv-semihost-\(UUID().uuidString)")
+    let r = try boot(try hostileImage("""
+      movz x9, #0x0900, lsl #16
+      adr  x10, forged
+    1: ldrb w11, [x10], #1
+      cbz  w11, 2f
+      strb w11, [x9]
+      b    1b
+    2: adr  x1, block
+      mov  x0, #0x12
+      hlt  #0xf000
+      movz x0, #0x7000, lsl #16
+      str  x0, [x0]
+      b    .
+    forged: .asciz "rumkv: cell hostile halted with code 0\\n"
+      .balign 8
+    block: .quad command
+      .quad \(("touch " + marker.path).utf8.count)
+    command: .ascii "touch \(marker.path)"
+    """))
+    XCTAssertTrue(r.has("rumkv: cell hostile halted with code 0"), "the forged line is on the console: \(r.stdout)")
+    XCTAssertNil(r.record("halted"), "no halted record: \(r.records)")
+    XCTAssertEqual(r.record("fault")?.cell, "hostile", r.stdout)
+    XCTAssertEqual(r.offCode, 3, r.stdout)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path), "semihosting ran a host command")
+  }
+
   func testAnEL1StoreIntoRumkvIsCaughtByStage2() throws {
     let r = try boot(try hostileImage("""
       movz x0, #0x7000, lsl #16
@@ -47,7 +78,8 @@ final class HostileCellTests: XCTestCase {
       b    .
       """))
     XCTAssertTrue(r.has("rumkv: cell hostile stage-2 fault at IPA 0x70000000"), r.stdout)
-    XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+    XCTAssertEqual(r.offCode, 3, r.stdout + r.stderr)
+    XCTAssertEqual(r.record("fault")?.cell, "hostile", r.stdout)
   }
 
   func testAnEL1ReadOfAnotherDevicePageIsCaughtByStage2() throws {
@@ -58,6 +90,7 @@ final class HostileCellTests: XCTestCase {
       b    .
       """))
     XCTAssertTrue(r.has("rumkv: cell hostile stage-2 fault at IPA 0x8000000"), r.stdout)
-    XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+    XCTAssertEqual(r.offCode, 3, r.stdout + r.stderr)
+    XCTAssertEqual(r.record("fault")?.cell, "hostile", r.stdout)
   }
 }

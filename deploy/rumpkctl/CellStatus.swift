@@ -1,5 +1,6 @@
-// A cell's status: libvirt's view of its node (running, shut off, ...) joined with what the cell
-// last reported on the console, and the record `stop` left of the last run.
+// A cell's status: libvirt's view of its node (running, shut off, ...) joined with what Rumkv last
+// reported about the cell on its management port (never the console, which the cell writes), and the
+// record `stop` left of the last run.
 
 import Foundation
 
@@ -15,7 +16,7 @@ struct CellStatus: Codable, Equatable {
   var cellState: String
   var haltCode: Int?
   var detail: String?
-  /// Whether the node runs Rumkv (its banner was seen) or the cell booted bare.
+  /// Whether Rumkv wrote management records for this node.
   var rumkv: Bool
   var consoleLog: String
   /// When `stop` recorded the last run's end (ISO 8601), if it did.
@@ -32,7 +33,7 @@ struct CellStatus: Codable, Equatable {
       domainState = s.name
       reason = s.shutoffReason
     }
-    let report = ConsoleLog.report(cell: name, log: ConsoleLog.read(files.consoleLog))
+    let report = CellReport.from(StatusPortFile.read(files.managementLog), cell: name)
     var status = CellStatus(name: name, domain: domainName, domainState: domainState, domainReason: reason,
                             cellState: report.state, haltCode: report.haltCode, detail: report.detail,
                             rumkv: report.rumkvSeen, consoleLog: files.consoleLog.path, stoppedAt: nil)

@@ -1,5 +1,6 @@
 // The libvirt domain for a node: TCG aarch64 `virt` with GICv3 and EL2 on, Rumkv as the kernel,
-// the cell bundle as the initrd, the node DTB, one serial console to a file, and nothing else.
+// the cell bundle as the initrd, the node DTB, one serial console to a file, Rumkv's management port
+// (a virtio-console on the last virtio-mmio transport, to a file), and nothing else.
 
 import Foundation
 
@@ -8,6 +9,8 @@ struct DomainFiles {
   var initrd: URL
   var dtb: URL
   var consoleLog: URL
+  /// Where Rumkv's management port writes (docs/decisions/A5-status-channel.md).
+  var managementLog: URL
   var emulator: String
 }
 
@@ -61,6 +64,7 @@ enum DomainXML {
           <qemu:arg value='\(escape(extraMachine))'/>
           <qemu:arg value='-action'/>
           <qemu:arg value='shutdown=poweroff'/>
+      \(StatusPortFile.arguments(path: files.managementLog, arch: .aarch64).map { "    <qemu:arg value='\(escape($0))'/>" }.joined(separator: "\n      "))
         </qemu:commandline>
       </domain>
 

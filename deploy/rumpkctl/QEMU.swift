@@ -7,16 +7,18 @@ struct QEMUInvocation {
   var arguments: [String]
 
   /// The QEMU command line for booting `image` on `arch`.
-  /// aarch64: virt with EL2 and GICv3; the cell drops to EL1 itself; semihosting carries the exit code
-  /// (the cell uses it only because bootargs say `rumpk.semihosting`).
+  /// aarch64: virt with EL2 and GICv3; the cell drops to EL1 itself and powers off through PSCI.
   /// riscv64: virt with QEMU's OpenSBI; the cell runs in S-mode and exits through the sifive test device.
+  /// Both: the status port (`statusPort`, a file) is the last virtio-mmio transport; the halt code
+  /// travels there (docs/decisions/A5-status-channel.md). No semihosting: it would let the image run
+  /// host commands. `dtb`: a device tree to boot with instead of QEMU's own.
   /// With `noFirmware` (riscv64 only) there is no OpenSBI: QEMU's reset code jumps to 0x80000000 in
   /// M-mode with a2 = its fw_dynamic_info, and two instructions loaded there (`ld t0, 16(a2)`: the
   /// image's entry; `jalr zero, 8(t0)`) enter the image's M-mode shim at _start + 8
   /// (rumpk/HAL/riscv64/mshim.S), which sets the machine up and drops to S-mode itself.
   /// `bootargs`: extra words for the cell's /chosen/bootargs (e.g. `rumpk.bench=switch`).
-  static func direct(image: URL, arch: Arch, icount: Bool, devices: VirtioDevices = VirtioDevices(),
-                     noFirmware: Bool = false, bootargs: [String] = []) throws -> QEMUInvocation {
+  static func direct(image: URL, arch: Arch, icount: Bool, statusPort: URL, devices: VirtioDevices = VirtioDevices(),
+                     noFirmware: Bool = false, bootargs: [String] = [], dtb: URL? = nil) throws -> QEMUInvocation {
     let name = "qemu-system-\(arch.rawValue)"
     guard let binary = which(name) else {
       let package = arch == .aarch64 ? "qemu-system-arm" : "qemu-system-misc"
@@ -25,9 +27,7 @@ struct QEMUInvocation {
     var args = ["-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio"]
     switch arch {
     case .aarch64:
-      args += ["-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-m", "512M",
-               "-semihosting-config", "enable=on,target=native",
-               "-append", (["rumpk.semihosting"] + bootargs).joined(separator: " ")]
+      args += ["-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-m", "512M"]
     case .riscv64:
       args += ["-machine", "virt", "-m", "256M"]
       if noFirmware {
@@ -35,9 +35,11 @@ struct QEMUInvocation {
       } else {
         args += ["-bios", "default"]
       }
-      if !bootargs.isEmpty { args += ["-append", bootargs.joined(separator: " ")] }
     }
+    if !bootargs.isEmpty { args += ["-append", bootargs.joined(separator: " ")] }
+    if let dtb { args += ["-dtb", dtb.path] }
     if icount { args += ["-icount", "shift=0,sleep=off"] }
+    args += StatusPortFile.arguments(path: statusPort, arch: arch)
     args += devices.arguments
     args += ["-kernel", image.path]
     return QEMUInvocation(binary: binary, arguments: args)
@@ -45,14 +47,12 @@ struct QEMUInvocation {
 }
 
 /// VirtIO devices attached to a direct boot, all on the board's virtio-mmio transports (the `-device`
-/// variants without -pci). QEMU 7.2 presents virtio-mmio as legacy (version 1) unless told otherwise;
-/// Rumpk drives only modern (version 2) devices, so `force-legacy=false` is always passed.
+/// variants without -pci; StatusPortFile.arguments makes them modern).
 /// Networking is a UDP socket on loopback: each datagram is one Ethernet frame.
 struct VirtioDevices {
   var disk: String? = nil
   var netSocket: (local: Int, remote: Int)? = nil
   var rng = false
-  var consoleLog: String? = nil
 
   init() {}
 
@@ -66,8 +66,7 @@ struct VirtioDevices {
   }
 
   var arguments: [String] {
-    guard rng || disk != nil || netSocket != nil || consoleLog != nil else { return [] }
-    var args = ["-global", "virtio-mmio.force-legacy=false"]
+    var args: [String] = []
     if rng {
       args += ["-object", "rng-random,id=rng0,filename=/dev/urandom", "-device", "virtio-rng-device,rng=rng0"]
     }
@@ -78,11 +77,6 @@ struct VirtioDevices {
     if let net = netSocket {
       args += ["-netdev", "socket,id=net0,udp=127.0.0.1:\(net.remote),localaddr=127.0.0.1:\(net.local)",
                "-device", "virtio-net-device,netdev=net0"]
-    }
-    if let consoleLog {
-      let escaped = consoleLog.replacingOccurrences(of: ",", with: ",,")
-      args += ["-chardev", "file,id=vcon0,path=\(escaped)", "-device", "virtio-serial-device",
-               "-device", "virtconsole,chardev=vcon0"]
     }
     return args
   }

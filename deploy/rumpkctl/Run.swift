@@ -1,14 +1,33 @@
-// rumpkctl run: boot one cell directly under QEMU, stream its console, exit with its halt code.
+// rumpkctl run: boot one cell directly under QEMU, stream its console, exit with its halt code as
+// the kernel reported it on the status port (docs/decisions/A5-status-channel.md) — never as QEMU's
+// exit status or a console line, which the image controls.
 
 import ArgumentParser
 import Foundation
+import StatusLog
 
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Boot a guest's cell image directly under QEMU (no libvirt) and exit with its halt code.")
+    abstract: "Boot a guest's cell image directly under QEMU (no libvirt) and exit with its halt code.",
+    discussion: """
+      The halt code comes from the cell's kernel on its status port, a device no NPL can reach \
+      (docs/decisions/A5-status-channel.md). Exit status: 0-119 the cell halted with that code; \
+      120 it halted with a code of 120 or more (printed); 123 its kernel stopped it (out of memory, \
+      kernel exception, stack overflow); 124 --timeout; 125 QEMU ended without a halt record (the \
+      kernel died or refused the machine before its status port worked, or QEMU failed); 2 usage.
+      """)
 
-  @Argument(help: "The guest to run (a folder of guests/).")
+  @Argument(help: "The guest to run (a folder of guests/); with --image, only a name for messages.")
   var guest: String
+
+  @Option(help: "Boot this ELF image instead of the guest's built one (an image you did not build is untrusted: it gets no semihosting, no host files, only its console and the status port).")
+  var image: String?
+
+  @Option(help: "Boot with this device tree blob instead of the one QEMU generates (QEMU -dtb).")
+  var dtb: String?
+
+  @Option(help: "Keep the status port's records (JSON lines) in FILE.")
+  var statusLog: String?
 
   @Option(help: "Architecture: aarch64 or riscv64.")
   var arch: Arch = .aarch64
@@ -37,13 +56,22 @@ struct Run: ParsableCommand {
   @Flag(help: "Attach a virtio-rng device (fed from the host's /dev/urandom); it seeds the cell's CSPRNG.")
   var rng = false
 
-  @Option(help: "Attach a virtio-console whose output goes to FILE.")
-  var virtioConsole: String?
 
   func run() throws {
     do {
       let project = try Project.locate()
-      let image = try project.requireImage(guest: guest, arch: arch)
+      let imageURL: URL
+      if let image {
+        guard FileManager.default.fileExists(atPath: image) else { throw UserError("image '\(image)' does not exist") }
+        imageURL = URL(fileURLWithPath: image)
+      } else {
+        imageURL = try project.requireImage(guest: guest, arch: arch)
+      }
+      var dtbURL: URL? = nil
+      if let dtb {
+        guard FileManager.default.fileExists(atPath: dtb) else { throw UserError("device tree '\(dtb)' does not exist") }
+        dtbURL = URL(fileURLWithPath: dtb)
+      }
       var devices = VirtioDevices()
       if let disk {
         guard FileManager.default.fileExists(atPath: disk) else { throw UserError("disk image '\(disk)' does not exist") }
@@ -51,19 +79,25 @@ struct Run: ParsableCommand {
       }
       if let netSocket { devices.netSocket = try VirtioDevices.ports(netSocket) }
       devices.rng = rng
-      devices.consoleLog = virtioConsole
       guard bios == "default" || bios == "none" else { throw UserError("--bios wants 'default' or 'none', not '\(bios)'") }
       guard bios == "default" || arch == .riscv64 else { throw UserError("--bios none is for riscv64 only") }
       for word in bootarg where word.isEmpty || word.contains(where: { $0 == " " || $0 == "\"" }) {
         throw UserError("--bootarg wants one word without spaces or quotes, not '\(word)'")
       }
-      let qemu = try QEMUInvocation.direct(image: image, arch: arch, icount: icount, devices: devices,
-                                           noFirmware: bios == "none", bootargs: bootarg)
+      let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rumpkctl-run-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(at: scratch) }
+      let port = statusLog.map { URL(fileURLWithPath: $0) } ?? scratch.appendingPathComponent("status.jsonl")
+      let qemu = try QEMUInvocation.direct(image: imageURL, arch: arch, icount: icount, statusPort: port, devices: devices,
+                                           noFirmware: bios == "none", bootargs: bootarg, dtb: dtbURL)
       if verbose {
         FileHandle.standardError.write(Data(([qemu.binary] + qemu.arguments).joined(separator: " ").utf8 + [10]))
       }
       let status = try runStreaming(qemu, timeout: timeout)
-      throw ExitCode(status)
+      if status == 124 { throw ExitCode(124) }
+      let outcome = DirectOutcome(log: StatusPortFile.read(port), qemuStatus: status)
+      if let message = outcome.message { FileHandle.standardError.write(Data("rumpkctl: \(message)\n".utf8)) }
+      throw ExitCode(outcome.exitStatus)
     } catch let error as UserError {
       FileHandle.standardError.write(Data("rumpkctl: \(error.message)\n".utf8))
       throw ExitCode(2)

@@ -85,7 +85,8 @@ struct CellStarter {
     try FileManager.default.copyItem(at: rumkv, to: files.kernel)
 
     let xml = DomainXML.make(plan: plan, files: DomainFiles(
-      kernel: files.kernel, initrd: files.bundle, dtb: files.dtb, consoleLog: files.consoleLog, emulator: qemu))
+      kernel: files.kernel, initrd: files.bundle, dtb: files.dtb, consoleLog: files.consoleLog,
+      managementLog: files.managementLog, emulator: qemu))
     try xml.write(to: files.domainXML, atomically: true, encoding: .utf8)
 
     let domain = try connection.define(xml: xml)

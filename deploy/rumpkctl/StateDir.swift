@@ -77,6 +77,9 @@ struct CellFiles {
   var domainXML: URL { dir.appendingPathComponent("domain.xml") }
   var consoleLog: URL { dir.appendingPathComponent("console.log") }
   var previousConsoleLog: URL { dir.appendingPathComponent("console.log.1") }
+  /// Rumkv's management records (docs/decisions/A5-status-channel.md).
+  var managementLog: URL { dir.appendingPathComponent("management.jsonl") }
+  var previousManagementLog: URL { dir.appendingPathComponent("management.jsonl.1") }
   var exitRecord: URL { dir.appendingPathComponent("exit.json") }
 
   var exists: Bool { FileManager.default.fileExists(atPath: dir.path) }
@@ -89,6 +92,10 @@ struct CellFiles {
       if fm.fileExists(atPath: consoleLog.path) {
         try? fm.removeItem(at: previousConsoleLog)
         try fm.moveItem(at: consoleLog, to: previousConsoleLog)
+      }
+      if fm.fileExists(atPath: managementLog.path) {
+        try? fm.removeItem(at: previousManagementLog)
+        try fm.moveItem(at: managementLog, to: previousManagementLog)
       }
       try? fm.removeItem(at: exitRecord)
       _ = fm.createFile(atPath: consoleLog.path, contents: nil)

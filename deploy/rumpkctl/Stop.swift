@@ -27,7 +27,7 @@ struct Stop: ParsableCommand {
       if before.isActive { try domain.destroy() }
       try domain.undefine()
 
-      let report = ConsoleLog.report(cell: name, log: ConsoleLog.read(files.consoleLog))
+      let report = CellReport.from(StatusPortFile.read(files.managementLog), cell: name)
       if files.exists {
         try ExitRecord(stoppedAt: isoNow(), domainStateBeforeStop: before.description, cellState: report.state,
                        haltCode: report.haltCode, detail: report.detail).write(files.exitRecord)

@@ -53,8 +53,6 @@ public struct Board {
   /// The console UART: the node /chosen/stdout-path names, and its first reg entry.
   public let uartNode: FDTNode?
   public let uart: PhysicalRange?
-  /// /chosen/bootargs contains the word "rumkv.semihosting": power off through semihosting.
-  public let semihosting: Bool
   /// /chosen linux,initrd-start / -end: the cell bundle.
   public let initrd: PhysicalRange?
 
@@ -68,7 +66,6 @@ public struct Board {
     } else {
       uart = nil
     }
-    semihosting = fdt.bootargsContains("rumkv.semihosting")
     if let i = fdt.initrd {
       initrd = PhysicalRange(base: i.start, size: i.end - i.start)
     } else {

@@ -5,8 +5,28 @@ public enum Console {
   /// Where bytes go. Nil until the architecture code sets it; output before that is dropped.
   nonisolated(unsafe) public static var sink: (@convention(c) (UInt8) -> Void)? = nil
 
+  /// The line being printed since the last `begin()`, cut at `lineCapacity` bytes: the detail of a
+  /// management record (docs/decisions/A5-status-channel.md) is the console line that explains it.
+  nonisolated(unsafe) static var line = InlineArray<160, UInt8>(repeating: 0)
+  nonisolated(unsafe) static var lineCount = 0
+  public static let lineCapacity = 160
+
   public static func put(_ byte: UInt8) {
+    if lineCount < lineCapacity {
+      line[lineCount] = byte
+      lineCount += 1
+    }
     sink?(byte)
+  }
+
+  /// The last line Rumkv began (without "rumkv: " and without its "\n").
+  public static func withLastLine<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    var copy = line
+    let prefix = 7  // "rumkv: "
+    var end = lineCount
+    if end > 0 && copy[end - 1] == 10 { end -= 1 }
+    let start = min(prefix, end)
+    return withUnsafeBytes(of: &copy) { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
   }
 
   public static func put(_ s: StaticString) {
@@ -66,7 +86,10 @@ public enum Console {
   }
 
   /// "rumkv: " — the prefix of every line Rumkv prints.
-  public static func begin() { put("rumkv: ") }
+  public static func begin() {
+    lineCount = 0
+    put("rumkv: ")
+  }
 
   public static func end() { put("\n") }
 }

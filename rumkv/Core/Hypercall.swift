@@ -50,12 +50,15 @@ public enum Hypercall {
       guard let state = CellState(rawValue: a1) else { return HypercallError.einval }
       cell.begin()
       Console.put("status ")
+      let name: StaticString
       switch state {
-      case .booting: Console.put("booting")
-      case .ready: Console.put("ready")
-      case .degraded: Console.put("degraded")
+      case .booting: name = "booting"
+      case .ready: name = "ready"
+      case .degraded: name = "degraded"
       }
+      Console.put(name)
       Console.end()
+      Management.cell(cell, "status", state: name)
       return 0
     default:
       return HypercallError.einval

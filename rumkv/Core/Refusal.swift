@@ -8,9 +8,12 @@ public struct Refusal: Error, Equatable {
   public init(code: UInt64) { self.code = code }
 }
 
-/// Exit codes of the node when Rumkv, not a cell, decides to stop. A cell's own halt code is passed
-/// on unchanged.
+/// Rumkv's own codes for why the node powered off, in the management channel's "off" record
+/// (docs/decisions/A5-status-channel.md). A cell's halt code travels in that cell's "halted" record,
+/// never here, so no cell can make its end look like one of these.
 public enum ExitCode {
+  /// Every cell ended by itself (SYSTEM_OFF); their codes are in their "halted" records.
+  public static let cellsEnded: UInt64 = 0
   /// The node configuration, the bundle or a cell image was refused at boot.
   public static let refused: UInt64 = 2
   /// A cell touched memory outside its stage-2 mappings.

@@ -120,6 +120,11 @@ public enum CellBoot {
       Console.put("rumpk: cannot start the kernel: the NPL windows do not fit the memory plan\n")
       return 70
     }
+    // The status port (docs/decisions/A5-status-channel.md) before any NPL code runs, so every end
+    // of the cell from here on is reported on it.
+    if rumpk_status_port_open_if_linked(deviceTree) != 0 && StatusReport.sink != nil {
+      StatusReport.boot(abi: UInt64(table.abi))
+    }
     // K5 devices (docs/decisions/K5-device-channels.md): drivers linked into the image (RumpkVirtio)
     // probe the device tree and publish their channels before the first NPL fiber exists.
     _ = rumpk_devices_start_if_linked(deviceTree)
@@ -129,9 +134,12 @@ public enum CellBoot {
                               argument: 0, tier: .matter, promises: .all, stackPages: 4 * stackPages, user: true)
     } catch {
       Console.put("rumpk: cannot start the first fiber: error -"); Console.dec(UInt64(-error.rawValue)); Console.put("\n")
-      return 70
+      StatusReport.stopped(.outOfMemory)
+      return StatusReport.Stop.outOfMemory.rawValue
     }
-    return Scheduler.run()
+    let code = Scheduler.run()
+    StatusReport.halted(code: code)
+    return code
   }
 
 }

@@ -53,6 +53,7 @@ func rumkvMain(_ loaderX0: UInt, _ bootCount: UInt64, _ enteredAt: UInt64) -> Ne
   do throws(Refusal) {
     try boot(loaderX0)
   } catch {
+    Management.refused()
     Power.off(code: error.code)
   }
 }
@@ -93,8 +94,9 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
     throw Refusal(code: ExitCode.refused)
   }
   let board = Board(fdt)
-  Power.semihosting = board.semihosting
   if let uart = board.uart { UART.base = UInt(uart.base) }
+  ManagementPort.start(fdt, pool: &pool)
+  Management.boot()
   Console.begin()
   Console.put("board DTB at ")
   Console.hex(UInt64(treeAddress))
@@ -169,6 +171,7 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
 
   // 4. Enter the cell.
   Machine.running = cell
+  Management.cell(cell, "entered")
   CellContext.load(cell, root: stage2.root)
   Machine.reportTicks("boot to cell entry")
   rumkv_enter_cell(cell.entry, cell.dtb, UInt64(rumkv_stack_top()))

@@ -45,15 +45,17 @@ enum PSCI {
       Console.put("halted with code ")
       Console.dec(code)
       Console.end()
+      Management.cell(cell, "halted", code: code)
       Machine.reportRunTime()
-      Power.off(code: code)
+      Power.off(code: ExitCode.cellsEnded)
     case systemReset:
       let code = frame[register: 1]
       cell.begin()
       Console.put("requested a reset; restarting cells is not implemented yet, powering off with code ")
       Console.dec(code)
       Console.end()
-      Power.off(code: code)
+      Management.cell(cell, "reset", code: code)
+      Power.off(code: ExitCode.cellsEnded)
     case cpuOn32, cpuOn64:
       return denied
     default:

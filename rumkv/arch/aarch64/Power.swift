@@ -1,21 +1,18 @@
-// Powering the node off with a code: Arm semihosting SYS_EXIT (extended, so QEMU's exit status is
-// the code) when the board's /chosen/bootargs contain "rumkv.semihosting", otherwise PSCI SYSTEM_OFF
-// through SMC to the firmware (QEMU's built-in PSCI at EL2 with virtualization=on), which cannot carry
-// a code: the console line Rumkv printed before is then the only record.
+// Powering the node off: the "off" management record with Rumkv's own code, then PSCI SYSTEM_OFF
+// through SMC to the firmware (QEMU's built-in PSCI at EL2 with virtualization=on), which carries no
+// code: rumpkctl reads the records (docs/decisions/A5-status-channel.md). No semihosting: it
+// would give whatever runs here the host.
 
+import RumkvCore
 import RumkvSysreg
 
 enum Power {
-  nonisolated(unsafe) static var semihosting = false
-  static let semihostExit: UInt64 = 0x18
-  static let applicationExit: UInt64 = 0x20026
   static let psciSystemOff: UInt64 = 0x8400_0008
 
+  /// `code` is one of ExitCode's. Never returns: firmware that ignores the call leaves the CPU
+  /// waiting for interrupts, masked, forever.
   static func off(code: UInt64) -> Never {
-    if semihosting {
-      var block: (UInt64, UInt64) = (applicationExit, code)
-      _ = withUnsafePointer(to: &block) { rumkv_semihost(semihostExit, $0) }
-    }
+    Management.off(code: code)
     while true {
       _ = rumkv_smc(psciSystemOff, 0, 0, 0)
       rumkv_wfi()

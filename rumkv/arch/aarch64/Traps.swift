@@ -34,6 +34,7 @@ func rumkvTrap(_ slots: UnsafeMutablePointer<UInt64>, _ kind: UInt64) {
     Console.hex(frame.pc)
     Console.put(")")
     Console.end()
+    Management.cell(cell, "fault", detail: true)
     Power.off(code: ExitCode.unexpectedTrap)
   }
 
@@ -69,6 +70,7 @@ func rumkvTrap(_ slots: UnsafeMutablePointer<UInt64>, _ kind: UInt64) {
     Console.put(ec == ExceptionClass.dataAbortLower ? ", data" : ", instruction")
     Console.put(")")
     Console.end()
+    Management.cell(cell, "fault", detail: true)
     Power.off(code: ExitCode.stage2Fault)
   default:
     cell.begin()
@@ -80,6 +82,7 @@ func rumkvTrap(_ slots: UnsafeMutablePointer<UInt64>, _ kind: UInt64) {
     Console.hex(frame.pc)
     Console.put(")")
     Console.end()
+    Management.cell(cell, "fault", detail: true)
     Power.off(code: ExitCode.unexpectedTrap)
   }
 }
@@ -98,5 +101,10 @@ func rumkvException(_ frame: TrapFrame, _ kind: UInt64, _ esr: UInt64) -> Never 
   Console.hex(read_far_el2())
   Console.put(")")
   Console.end()
+  if kind == TrapKind.aarch32 {
+    Management.cell(Machine.running, "fault", detail: true)
+  } else {
+    Management.rumkvFault()
+  }
   Power.off(code: kind == TrapKind.aarch32 ? ExitCode.unexpectedTrap : ExitCode.rumkvFault)
 }

@@ -3,6 +3,7 @@
 // the disk and the data area. Polled: `poll()` does everything and is what an interrupt would wake.
 
 import RumpkKernel
+import VirtioCore
 
 final class BlockDriver {
   static let flushFeature: UInt64 = 1 << 9  // VIRTIO_BLK_F_FLUSH

@@ -4,6 +4,7 @@
 // the stash could hold its completion, which bounds everything in flight.
 
 import RumpkKernel
+import VirtioCore
 
 struct ChannelServer: ~Copyable {
   static let stashCapacity = 64

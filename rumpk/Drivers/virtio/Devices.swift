@@ -16,12 +16,12 @@ import FDT
 import RumpkABI
 import RumpkKernel
 import RumpkPlatform
+import VirtioCore
 
 public enum Devices {
   public static let idleNanoseconds: UInt64 = 200_000
   nonisolated(unsafe) static var block: BlockDriver? = nil
   nonisolated(unsafe) static var net: NetDriver? = nil
-  nonisolated(unsafe) static var console: ConsoleDriver? = nil
   nonisolated(unsafe) public private(set) static var entropySeeded = false
   /// The event source every device interrupt wakes the device fiber with.
   public static let eventSource: UInt32 = 63
@@ -81,10 +81,10 @@ public enum Devices {
       net = NetDriver(mmio)
       announce("net0", mmio, net != nil)
       return net != nil
-    case .console where console == nil:
-      console = ConsoleDriver(mmio)
-      announce("console0", mmio, console != nil)
-      _ = console?.write("rumpk: virtio-console ready\n")
+    case .console:
+      // The first console is the status port (rumpk/Drivers/StatusPort), the kernel's own; no
+      // NPL channel leads to a console.
+      break
     default:
       Log.put("virtio: device id ")
       Log.dec(UInt64(id.device))

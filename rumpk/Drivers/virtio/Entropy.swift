@@ -4,6 +4,7 @@
 
 import RumpkKernel
 import RumpkPlatform
+import VirtioCore
 
 enum EntropyDevice {
   static let bytes: UInt32 = 64

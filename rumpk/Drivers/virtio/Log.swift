@@ -2,6 +2,7 @@
 // numbers), with a 0x prefix for hex.
 
 import RumpkKernel
+import VirtioCore
 
 enum Log {
   static func put(_ s: StaticString) { Console.put(s) }

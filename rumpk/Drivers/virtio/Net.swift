@@ -4,6 +4,7 @@
 // it lies. No offloads are negotiated, so the header is all zeroes on transmit.
 
 import RumpkKernel
+import VirtioCore
 
 final class NetDriver {
   static let macFeature: UInt64 = 1 << 5  // VIRTIO_NET_F_MAC

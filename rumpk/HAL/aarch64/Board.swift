@@ -1,5 +1,5 @@
 // What the aarch64 cell learns about its machine from the device tree: console UART, RAM, the PSCI
-// conduit, the GICv3 and the virtual timer's interrupt, and whether the host enabled semihosting. Nothing here is a build flag: the same image
+// conduit, the GICv3 and the virtual timer's interrupt. Nothing here is a build flag: the same image
 // runs directly under QEMU and as a Rumkv cell.
 
 import FDT
@@ -10,7 +10,6 @@ enum PSCIConduit { case hvc, smc }
 struct Board {
   nonisolated(unsafe) static var uart = PL011(base: PL011.fallbackBase)
   nonisolated(unsafe) static var psci: PSCIConduit = .hvc
-  nonisolated(unsafe) static var semihosting = false
   nonisolated(unsafe) static var ramStart: UInt64 = 0x4000_0000
   nonisolated(unsafe) static var ramEnd: UInt64 = 0x4800_0000
   nonisolated(unsafe) static var dtbAddress: UInt = 0
@@ -119,7 +118,6 @@ struct Discovery {
         if let reg = fdt.reg(out.node, index: 0, addressCells: cells.0, sizeCells: cells.1) { console = reg }
       }
       if let args = fdt.string(chosen, "bootargs") {
-        Board.semihosting = FDT.words(args, contain: "rumpk.semihosting")
         FiberSwitchBench.requested = FDT.words(args, contain: "rumpk.bench=switch")
       }
       if let seed = fdt.property(chosen, "rng-seed") { Board.rngSeed = seed }

@@ -37,7 +37,8 @@ public func rumpkException(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>
   Console.put(" LR 0x")
   Console.hex(frame[30])
   Console.put("\n")
-  Power.off(code: 71)
+  StatusReport.stopped(.kernelException)
+  Power.off(code: StatusReport.Stop.kernelException.rawValue)
 }
 
 /// An EL0 fiber faulted: aborts (EC 0x20, 0x24), PC alignment (0x22) and watchpoints report the

@@ -1,19 +1,15 @@
-// Ending the cell: Arm semihosting SYS_EXIT when the host enabled it (the exit code becomes QEMU's
-// status), otherwise PSCI SYSTEM_OFF with the code in x1 (Rumkv reads it there; plain firmware
-// ignores it).
+// Ending the cell: PSCI SYSTEM_OFF with the code in x1 (Rumkv reads it there; QEMU's firmware
+// ignores it). The code reaches rumpkctl on the status port, written before this
+// (docs/decisions/A5-status-channel.md); no semihosting, which would hand the image the host.
 
 import RumpkArch
 
 enum Power {
   static let psciSystemOff: UInt64 = 0x8400_0008
-  static let semihostExit: UInt64 = 0x18
-  static let applicationExit: UInt64 = 0x20026
 
+  /// Assumes the status record, if any, was written. Never returns: a conduit that ignores the
+  /// call leaves the CPU waiting for interrupts forever, with nothing more to say.
   static func off(code: UInt64) -> Never {
-    if Board.semihosting {
-      var block: (UInt64, UInt64) = (applicationExit, code)
-      _ = withUnsafePointer(to: &block) { rumpk_semihost(semihostExit, $0) }
-    }
     while true {
       switch Board.psci {
       case .hvc: _ = rumpk_psci_hvc(psciSystemOff, code, 0, 0)

@@ -72,15 +72,6 @@ static inline int64_t rumpk_psci_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint
   return (int64_t)x0;
 }
 
-// Arm semihosting (HLT #0xF000): op in x0, parameter block in x1. Only used when the device tree's
-// /chosen bootargs say the host enabled it (rumpkctl run does), since otherwise HLT is undefined.
-static inline uint64_t rumpk_semihost(uint64_t op, const void *block) {
-  register uint64_t x0 __asm__("x0") = op;
-  register const void *x1 __asm__("x1") = block;
-  __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
-  return x0;
-}
-
 
 // Linker-script symbols.
 extern char __text_end[];

@@ -36,7 +36,8 @@ public func rumpkTrap(_ cause: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
   Console.put(" RA 0x")
   Console.hex(frame[0])
   Console.put("\n")
-  Power.off(code: 71)
+  StatusReport.stopped(.kernelException)
+  Power.off(code: StatusReport.Stop.kernelException.rawValue)
 }
 
 /// A syscall from U-mode (an ecall, scause 8), straight from the trap entry (trap.S) with the

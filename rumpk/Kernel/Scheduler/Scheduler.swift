@@ -140,6 +140,7 @@ public enum Scheduler {
       reclaimPending = Int32(me)
       switchTo(-1)
     }
+    StatusReport.halted(code: code)
     rumpk_platform_halt(code)
   }
 
@@ -235,7 +236,8 @@ public enum Scheduler {
   static func stackOverflow(_ i: Int) -> Never {
     Console.put("rumpk: fiber "); Console.dec(UInt64(i)); Console.put(" overflowed its ")
     Console.dec(Fibers.table[i].stack.size / 1024); Console.put(" KiB stack; stopping the cell\n")
-    rumpk_platform_halt(72)
+    StatusReport.stopped(.stackOverflow)
+    rumpk_platform_halt(StatusReport.Stop.stackOverflow.rawValue)
   }
 
   static func overrun(_ i: Int, _ ticks: UInt64) {

@@ -1,10 +1,10 @@
-// One split virtqueue in DMA memory: a Wild page holding the descriptor table, the avail ring and the
-// used ring (cell RAM is identity-mapped, so these addresses are what the device sees). All driver
+// One split virtqueue in DMA memory: one page holding the descriptor table, the avail ring and the
+// used ring, handed in by the caller (a Wild page in the kernel, a pool page in Rumkv; both are
+// identity-mapped, so these addresses are what the device sees). All driver
 // state that matters lives in `book` (VirtqueueBook), outside the device's reach; the used ring is
 // read as untrusted input and checked there.
 
 import _Volatile
-import RumpkKernel
 import RumpkVirtioBarrier
 
 /// One buffer of a descriptor chain: physical address, length, and whether the device writes it.
@@ -33,15 +33,20 @@ public struct Virtqueue {
 
   public var size: Int { book.size }
 
+  /// Bytes of DMA memory one queue takes: one page.
+  public static let pageBytes = 4096
+
   /// Sets up queue `index` of `transport` with at most `limit` entries (a power of two no larger than
-  /// the device allows). Nil when the queue does not exist or Wild has no page.
-  public static func make(_ transport: VirtioMMIO, index: UInt32, limit: Int) -> Virtqueue? {
+  /// the device allows) in the `pageBytes` at `page`, which the caller gives up to the queue (it is
+  /// zeroed here; identity-mapped, so `page` is both the pointer and the device's address). Nil when
+  /// the queue does not exist; the page is then untouched.
+  public static func make(_ transport: VirtioMMIO, index: UInt32, limit: Int, page: UInt64) -> Virtqueue? {
     let max = Int(transport.queueMax(index))
-    guard max > 0, let page = WildAllocator.allocate(pages: 1) else { return nil }
+    guard max > 0 else { return nil }
     var n = 1
-    while n * 2 <= min(max, limit, VirtqueueBook.maxSize) { n *= 2 }
+    while n * 2 <= min(min(max, limit), VirtqueueBook.maxSize) { n *= 2 }
     let memory = UnsafeMutableRawPointer(bitPattern: UInt(page))!
-    memory.initializeMemory(as: UInt8.self, repeating: 0, count: Int(pageSize))
+    memory.initializeMemory(as: UInt8.self, repeating: 0, count: pageBytes)
     let availOffset = 16 * n
     let usedOffset = (availOffset + 6 + 2 * n + 3) & ~3
     let q = Virtqueue(index: index, memory: memory, availOffset: availOffset, usedOffset: usedOffset,

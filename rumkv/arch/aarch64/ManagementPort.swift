@@ -1,0 +1,36 @@
+// The management port (docs/decisions/A5-status-channel.md): the board's first virtio-console,
+// driven by Rumkv alone. Stage 2 maps it into no cell, so a cell cannot write a record.
+
+import FDT
+import RumkvCore
+import VirtioCore
+
+enum ManagementPort {
+  /// In a pool page (a static of the ~1 KiB port would sit in the image's data).
+  nonisolated(unsafe) static var port: UnsafeMutablePointer<ConsolePort>? = nil
+
+  /// Finds and starts the port in the board tree `fdt` with three pages of `pool`, and makes it the
+  /// sink of Management. Assumes the MMU is off (device registers at their physical addresses).
+  /// Without a console on the board Rumkv runs on and only its console says what happens.
+  static func start(_ fdt: FDT, pool: inout PagePool) {
+    var found: VirtioMMIO? = nil
+    fdt.forEachCompatible("virtio,mmio") { node in
+      if let reg = fdt.reg(node, index: 0), reg.size >= 0x200 {
+        found = ConsolePort.transport(at: UInt(reg.address))
+      }
+      return found == nil
+    }
+    guard let transport = found, let pages = pool.allocate(pages: ConsolePort.pages + 1),
+          let memory = pages.baseAddress,
+          let started = ConsolePort.start(transport, memory: UInt64(UInt(bitPattern: memory))) else { return }
+    let state = (memory + ConsolePort.pages * Virtqueue.pageBytes).bindMemory(to: ConsolePort.self, capacity: 1)
+    state.initialize(to: started)
+    port = state
+    Management.sink = managementWrite
+  }
+}
+
+@_cdecl("rumkv_management_write")
+func managementWrite(_ bytes: UnsafeRawPointer, _ count: Int) {
+  _ = ManagementPort.port?.pointee.write(UnsafeRawBufferPointer(start: bytes, count: count))
+}
