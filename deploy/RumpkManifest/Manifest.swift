@@ -90,6 +90,9 @@ extension CellDeployment {
 
   /// Parses the text of a cell manifest: `[cell]` (required) and `[node]` (optional).
   public static func parse(_ text: String, file: String, context: ManifestContext) throws(ManifestError) -> CellDeployment {
+    if let header = TableHeaderCheck.firstProblem(in: text) {
+      throw ManifestError(file: file, key: nil, problem: "not valid TOML at line \(header.line): \(header.problem)")
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)
@@ -247,8 +250,26 @@ func describe(_ v: TOMLValueConvertible) -> String {
   }
 }
 
+/// `s` in double quotes as a TOML basic string: backslash, quote and control characters escaped, so
+/// a message stays on one line and a manifest cannot drive the terminal (a name holding a newline
+/// split the line: found by the manifest fuzz target).
 public func quoted(_ s: String) -> String {
-  "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+  var out = "\""
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "\\": out += "\\\\"
+    case "\"": out += "\\\""
+    case "\n": out += "\\n"
+    case "\t": out += "\\t"
+    case "\r": out += "\\r"
+    case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .lineSeparator
+                 || scalar.properties.generalCategory == .paragraphSeparator:
+      let hex = String(scalar.value, radix: 16, uppercase: true)
+      out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out + "\""
 }
 
 public func describeFileError(_ error: Error) -> String {

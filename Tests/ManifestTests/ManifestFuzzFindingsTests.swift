@@ -1,0 +1,51 @@
+// What the manifest fuzz target found (docs/decisions/T1-fuzzing.md), replayed through the parser
+// rumpkctl uses: each manifest must be refused with one line naming the file, never abort.
+
+import RumpkManifest
+import XCTest
+
+final class ManifestFuzzFindingsTests: XCTestCase {
+  let context = ManifestContext(knownGuests: ["hello", "exitcode"])
+
+  /// Parses `text`; returns the refusal's line, failing the test when the manifest is accepted.
+  func refusal(_ text: String, line: UInt = #line) -> String {
+    do {
+      _ = try CellDeployment.parse(text, file: "m.toml", context: context)
+      XCTFail("accepted: \(text.debugDescription)", line: line)
+      return ""
+    } catch {
+      return error.description
+    }
+  }
+
+  /// toml++ asserted (SIGABRT) on a table header whose key starts with neither a bare-key
+  /// character nor a quote; the fuzzer's reproducers, minimised.
+  func testTableHeadersTOMLKitAbortsOnAreRefused() {
+    for text in ["[[[", "[[[testme]]\n", "[[\n]", "[\u{8E}w[c[", "[cell]\nname = \"x\"\n  [!]\n", "[.a]\n", "[=]\n"] {
+      let message = refusal(text)
+      XCTAssertTrue(message.hasPrefix("m.toml: not valid TOML at line "), message)
+      XCTAssertTrue(message.hasSuffix("a table header must start with a bare key (A-Z, a-z, 0-9, '-', '_') or a quoted key"), message)
+    }
+    XCTAssertEqual(refusal("[cell]\nname = \"x\"\n  [!]\n"),
+                   "m.toml: not valid TOML at line 3: a table header must start with a bare key (A-Z, a-z, 0-9, '-', '_') or a quoted key")
+  }
+
+  /// Headers toml++ handles itself still reach it: its own message, or the manifest's checks.
+  func testValidAndOrdinaryBadHeadersStillReachTOML() {
+    XCTAssertEqual(refusal("[ \"cell\" ]\nname = \"hello\"\n"), "m.toml: key 'guest': missing (required)")
+    XCTAssertTrue(refusal("[]\n").hasPrefix("m.toml: not valid TOML at line 1: "))
+    XCTAssertTrue(refusal("[ [x]]\n").hasPrefix("m.toml: not valid TOML at line 1: "))
+    XCTAssertTrue(refusal("[").hasPrefix("m.toml: not valid TOML at line 1: "))
+  }
+
+  /// A name holding a newline split the refusal over two lines (and could carry terminal escapes).
+  func testControlCharactersInValuesAreEscaped() {
+    let text = "[cell]\nname = \"h\\u00e9llo\\nx\\u001b[2J\"\n"
+    XCTAssertEqual(refusal(text), "m.toml: key 'name': expected 1 to 31 characters of a-z, 0-9, '-' or '_', got \"héllo\\nx\\u001B[2J\"")
+  }
+
+  func testOrdinaryValuesAreQuotedAsBefore() {
+    XCTAssertEqual(quoted("x86_64"), "\"x86_64\"")
+    XCTAssertEqual(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"")
+  }
+}
