@@ -83,8 +83,9 @@ if ProcessInfo.processInfo.environment["RUMPK_FUZZ"] == "1" && !embedded {
     ("boardtree", ["FDT", "RumkvCore"]),
     ("bundle", ["CellBundle"]),
     ("elf", ["CellBundle", "RumkvCore"]),
-    ("nodeconfig", ["FDT", "RumkvCore"]),
+    ("nodeconfig", ["FDT", "RumkvCore", "StatusLog"]),
     ("manifest", ["RumpkManifest"]),
+    ("status", ["StatusLog", "StatusRecord"]),
   ]
   targets += fuzzTargets.map { t in
     .executableTarget(name: "fuzz-\(t.dir)", dependencies: t.dependencies, path: "Tests/Fuzz/\(t.dir)",

@@ -1,12 +1,14 @@
 // libFuzzer target: Rumkv's node configuration (rumkv/Core/NodeConfig.swift) and the cell trees it
 // leads to (rumkv/Core/CellTree.swift), on any board tree. Checked promises: a refusal prints at
-// least one "rumkv: " line; an accepted table holds what NodeConfig.read guarantees (1...8 cells,
+// least one "rumkv: " line, and the management record that carries that line to rumpkctl
+// (rumkv/Core/Management.swift) decodes with rumpkctl's decoder (deploy/StatusLog); an accepted table holds what NodeConfig.read guarantees (1...8 cells,
 // valid names, 2 MiB aligned windows in RAM clear of Rumkv, the bundle, the SysTable page and each
 // other, CPUs the board has and no CPU shared); each cell's tree is written or refused with an
 // FDTError, and a written tree is valid and holds the cell's window as its memory.
 
 import FDT
 import RumkvCore
+import StatusLog
 
 /// Rumkv's layout on the aarch64 node rumpkctl builds (Rumkv at 0x7000_0000, the SysTable IPA,
 /// a bundle at 0x4800_0000).
@@ -15,6 +17,10 @@ nonisolated(unsafe) let layout = NodeLayout(rumkv: PhysicalRange(base: 0x7000_00
                                             bundle: PhysicalRange(base: 0x4800_0000, size: 0x10_0000)!)
 nonisolated(unsafe) var printed: [UInt8] = []
 @_cdecl("rumkv_fuzz_console") func capture(_ b: UInt8) { printed.append(b) }
+nonisolated(unsafe) var records: [[UInt8]] = []
+@_cdecl("rumkv_fuzz_management") func captureRecord(_ p: UnsafeRawPointer, _ n: Int) {
+  records.append(Array(UnsafeRawBufferPointer(start: p, count: n)))
+}
 
 /// Assumes libFuzzer's contract: `data` holds `size` readable bytes for the duration of the call.
 /// Guarantees: returns 0; traps only when NodeConfig or CellTree breaks a documented promise.
@@ -31,12 +37,32 @@ public func fuzzNodeConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
     guard error.code == ExitCode.refused, printed.starts(with: "rumkv: ".utf8), printed.last == 10 else {
       fatalError("a refusal without its line: \(String(decoding: printed, as: UTF8.self))")
     }
+    checkRefusedRecord()
     return 0
   }
   if !printed.isEmpty { fatalError("an accepted configuration printed: \(String(decoding: printed, as: UTF8.self))") }
   checkTable(table, board)
   for i in 0..<table.count { writeTree(board, table[i]) }
   return 0
+}
+
+/// Assumes a refusal was just printed. Writes the "refused" record Rumkv writes then, and traps
+/// unless rumpkctl's decoder reads it back with the refusal's line (its first 160 bytes) as detail.
+func checkRefusedRecord() {
+  records.removeAll(keepingCapacity: true)
+  Management.sink = captureRecord
+  Management.refused()
+  guard records.count == 1, let line = records.first, line.last == 10 else { fatalError("no single refused record") }
+  let record: StatusRecord
+  do throws(StatusDecodeError) {
+    record = try StatusRecordDecoder.decode(line.dropLast()[...])
+  } catch {
+    fatalError("rumpkctl cannot read the refused record (\(error.message)): \(String(decoding: line, as: UTF8.self))")
+  }
+  guard record.source == .rumkv, record.event == "refused", let detail = record.string("detail"),
+        printed.dropFirst(7).starts(with: detail.utf8.prefix(Console.lineCapacity - 7)) || detail.contains("?") else {
+    fatalError("the refused record lost its line: \(record)")
+  }
 }
 
 /// Assumes `table` came from NodeConfig.read(board, layout:). Traps unless it holds what read
