@@ -38,6 +38,20 @@ final class ManifestFuzzFindingsTests: XCTestCase {
     XCTAssertTrue(refusal("[").hasPrefix("m.toml: not valid TOML at line 1: "))
   }
 
+  /// toml++ asserted in parse_time on a date-time whose time does not start with a digit; a manifest
+  /// needs no date or time, so none reaches it.
+  func testDatesAndTimesAreRefusedBeforeTOMLKit() {
+    let dateProblem = "dates and times are not manifest values"
+    XCTAssertEqual(refusal("[cell]\nrestart = 1980-05-27T\u{13}07:32:00Z\n"), "m.toml: not valid TOML at line 2: \(dateProblem)")
+    XCTAssertEqual(refusal("[cell]\nname = \"x\"\nrestart = [1, 07:32:00]\n"), "m.toml: not valid TOML at line 3: \(dateProblem)")
+    XCTAssertEqual(refusal("a = \"\"\"\n1980-05-27\n\"\"\"\nb = 1979-05-27\n"), "m.toml: not valid TOML at line 4: \(dateProblem)")
+    // In strings and comments, and as ordinary numbers, digits are left to TOMLKit.
+    XCTAssertEqual(refusal("[cell] # 1980-05-27\nname = \"07:32\"\nguest = '1980-05-27'\n"),
+                   "m.toml: key 'name': expected 1 to 31 characters of a-z, 0-9, '-' or '_', got \"07:32\"")
+    XCTAssertTrue(refusal("[cell]\nname = \"hello\"\nguest = \"hello\"\narch = \"aarch64\"\nmemory = 1_024\ncpus = 6.4e-1\n")
+                    .hasPrefix("m.toml: key 'cpus': expected an integer number of CPUs, got "))
+  }
+
   /// A name holding a newline split the refusal over two lines (and could carry terminal escapes).
   func testControlCharactersInValuesAreEscaped() {
     let text = "[cell]\nname = \"h\\u00e9llo\\nx\\u001b[2J\"\n"

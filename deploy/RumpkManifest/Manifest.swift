@@ -90,8 +90,8 @@ extension CellDeployment {
 
   /// Parses the text of a cell manifest: `[cell]` (required) and `[node]` (optional).
   public static func parse(_ text: String, file: String, context: ManifestContext) throws(ManifestError) -> CellDeployment {
-    if let header = TableHeaderCheck.firstProblem(in: text) {
-      throw ManifestError(file: file, key: nil, problem: "not valid TOML at line \(header.line): \(header.problem)")
+    if let found = TOMLPreflight.firstProblem(in: text) {
+      throw ManifestError(file: file, key: nil, problem: "not valid TOML at line \(found.line): \(found.problem)")
     }
     let root: TOMLTable
     do {
