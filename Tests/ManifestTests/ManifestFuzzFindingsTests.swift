@@ -58,6 +58,14 @@ final class ManifestFuzzFindingsTests: XCTestCase {
     XCTAssertEqual(refusal(text), "m.toml: key 'name': expected 1 to 31 characters of a-z, 0-9, '-' or '_', got \"héllo\\nx\\u001B[2J\"")
   }
 
+  /// TOMLKit's own message quotes the offending text as it is: "expected 'nan', saw 'n<newline>'".
+  func testTOMLKitMessagesStayOnOneLine() {
+    let message = refusal("[cell]\nguest =n\n")
+    XCTAssertTrue(message.hasPrefix("m.toml: not valid TOML at line 2: "), message)
+    XCTAssertFalse(message.contains(where: \.isNewline), message)
+    XCTAssertTrue(message.contains("\\n"), message)
+  }
+
   func testOrdinaryValuesAreQuotedAsBefore() {
     XCTAssertEqual(quoted("x86_64"), "\"x86_64\"")
     XCTAssertEqual(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"")

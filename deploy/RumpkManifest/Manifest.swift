@@ -98,9 +98,9 @@ extension CellDeployment {
       root = try TOMLTable(string: text)
     } catch let error as TOMLParseError {
       throw ManifestError(file: file, key: nil,
-                          problem: "not valid TOML at line \(error.source.begin.line): \(error.description)")
+                          problem: "not valid TOML at line \(error.source.begin.line): \(escaped(error.description, quotes: false))")
     } catch {
-      throw ManifestError(file: file, key: nil, problem: "not valid TOML: \(error)")
+      throw ManifestError(file: file, key: nil, problem: "not valid TOML: \(escaped("\(error)", quotes: false))")
     }
     var top = TableReader(root, file: file, path: nil, place: "the top level")
     let cellTable = try top.table("cell", required: true)!
@@ -254,11 +254,18 @@ func describe(_ v: TOMLValueConvertible) -> String {
 /// a message stays on one line and a manifest cannot drive the terminal (a name holding a newline
 /// split the line: found by the manifest fuzz target).
 public func quoted(_ s: String) -> String {
-  var out = "\""
+  "\"" + escaped(s, quotes: true) + "\""
+}
+
+/// `s` with control characters (and line and paragraph separators) written as TOML escapes, and
+/// with backslash and quote escaped too when `quotes`: text from a manifest or from TOMLKit's
+/// messages (which quote the offending character as it is) kept to one line of printable text.
+func escaped(_ s: String, quotes: Bool) -> String {
+  var out = ""
   for scalar in s.unicodeScalars {
     switch scalar {
-    case "\\": out += "\\\\"
-    case "\"": out += "\\\""
+    case "\\" where quotes: out += "\\\\"
+    case "\"" where quotes: out += "\\\""
     case "\n": out += "\\n"
     case "\t": out += "\\t"
     case "\r": out += "\\r"
@@ -269,7 +276,7 @@ public func quoted(_ s: String) -> String {
     default: out.unicodeScalars.append(scalar)
     }
   }
-  return out + "\""
+  return out
 }
 
 public func describeFileError(_ error: Error) -> String {
