@@ -21,7 +21,8 @@ final class ManifestFuzzFindingsTests: XCTestCase {
   /// toml++ asserted (SIGABRT) on a table header whose key starts with neither a bare-key
   /// character nor a quote; the fuzzer's reproducers, minimised.
   func testTableHeadersTOMLKitAbortsOnAreRefused() {
-    for text in ["[[[", "[[[testme]]\n", "[[\n]", "[\u{8E}w[c[", "[cell]\nname = \"x\"\n  [!]\n", "[.a]\n", "[=]\n"] {
+    for text in ["[[[", "[[[testme]]\n", "[[\n]", "[\u{8E}w[c[", "[cell]\nname = \"x\"\n  [!]\n", "[.a]\n", "[=]\n",
+                 "\u{FEFF}[  # after a byte-order mark\n"] {
       let message = refusal(text)
       XCTAssertTrue(message.hasPrefix("m.toml: not valid TOML at line "), message)
       XCTAssertTrue(message.hasSuffix("a table header must start with a bare key (A-Z, a-z, 0-9, '-', '_') or a quoted key"), message)

@@ -4,9 +4,10 @@
 // newline), and a date-time whose time does not start with a digit ("1980-05-27T\u{13}07:32:00Z").
 // Both were found by the manifest fuzz target (docs/decisions/T1-fuzzing.md); both are refused here
 // with a line of their own. A manifest needs no date or time, so every value that starts like one
-// (four digits and '-', or two digits and ':') is refused. Strings and comments are skipped; a line
-// that starts with '[' is taken for a header even inside a multi-line array, which no manifest key
-// accepts anyway.
+// (four digits and '-', or two digits and ':') is refused. Strings and comments are skipped. Every
+// '[' that does not open a value (after '=', '[' or ',') is taken for a header, wherever it stands:
+// toml++ skips what a line-start test would not (a byte-order mark let "[  #" through), and a
+// header-like '[' inside a multi-line array is in a value no manifest key accepts anyway.
 
 enum TOMLPreflight {
   /// Assumes nothing about `text`. Returns the 1-based line of the first construct toml++ could
@@ -45,7 +46,7 @@ enum TOMLPreflight {
         case quote, apostrophe:
           skipString(c)
           last = c
-        case open where last == nil:
+        case open where !(last.map(valueFollows) ?? false):
           if !headerStartsWell() { return (line, TOMLPreflight.headerProblem) }
           last = c
           i += 1
