@@ -44,13 +44,20 @@ final class ManifestFuzzFindingsTests: XCTestCase {
   func testDatesAndTimesAreRefusedBeforeTOMLKit() {
     let dateProblem = "dates and times are not manifest values"
     XCTAssertEqual(refusal("[cell]\nrestart = 1980-05-27T\u{13}07:32:00Z\n"), "m.toml: not valid TOML at line 2: \(dateProblem)")
-    XCTAssertEqual(refusal("[cell]\nname = \"x\"\nrestart = [1, 07:32:00]\n"), "m.toml: not valid TOML at line 3: \(dateProblem)")
     XCTAssertEqual(refusal("a = \"\"\"\n1980-05-27\n\"\"\"\nb = 1979-05-27\n"), "m.toml: not valid TOML at line 4: \(dateProblem)")
     // In strings and comments, and as ordinary numbers, digits are left to TOMLKit.
     XCTAssertEqual(refusal("[cell] # 1980-05-27\nname = \"07:32\"\nguest = '1980-05-27'\n"),
                    "m.toml: key 'name': expected 1 to 31 characters of a-z, 0-9, '-' or '_', got \"07:32\"")
     XCTAssertTrue(refusal("[cell]\nname = \"hello\"\nguest = \"hello\"\narch = \"aarch64\"\nmemory = 1_024\ncpus = 6.4e-1\n")
                     .hasPrefix("m.toml: key 'cpus': expected an integer number of CPUs, got "))
+  }
+
+  /// toml++ asserted in parse_value inside nested arrays ("[[[#" as a value); no key takes an array.
+  func testArraysAreRefusedBeforeTOMLKit() {
+    let arrayProblem = "m.toml: not valid TOML at line 2: arrays are not manifest values (no key takes a list)"
+    XCTAssertEqual(refusal("[[cglls]]\nname = [[[#  Th own.\n}}}\n"), arrayProblem)
+    XCTAssertEqual(refusal("[cell]\ncpus = [0, 1]\n"), arrayProblem)
+    XCTAssertEqual(refusal("[cell]\nrestart = { a = 1, b = [] }\n"), arrayProblem)
   }
 
   /// A name holding a newline split the refusal over two lines (and could carry terminal escapes).

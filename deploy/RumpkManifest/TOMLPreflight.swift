@@ -1,13 +1,14 @@
 // A look at a manifest's text before TOMLKit parses it. toml++ 3.4.0 (inside TOMLKit 0.6.0) asserts,
-// and so aborts the whole process, on some malformed TOML instead of reporting it: a table header
+// and so aborts the whole process, on some malformed TOML instead of reporting it (68 such
+// assertions in its parser; the fuzz target reached three kinds in minutes): a table header
 // whose key starts with neither a bare-key character nor a quote ("[[[x]]", "[!]", "[" then a
 // newline), and a date-time whose time does not start with a digit ("1980-05-27T\u{13}07:32:00Z").
 // Both were found by the manifest fuzz target (docs/decisions/T1-fuzzing.md); both are refused here
-// with a line of their own. A manifest needs no date or time, so every value that starts like one
-// (four digits and '-', or two digits and ':') is refused. Strings and comments are skipped. Every
-// '[' that does not open a value (after '=', '[' or ',') is taken for a header, wherever it stands:
-// toml++ skips what a line-start test would not (a byte-order mark let "[  #" through), and a
-// header-like '[' inside a multi-line array is in a value no manifest key accepts anyway.
+// with a line of their own. So are arrays, where toml++ asserted too ("[[[#" as a value): no
+// manifest key takes one. A manifest needs no date or time either, so every value that starts like
+// one (four digits and '-', or two digits and ':') is refused. Strings and comments are skipped.
+// Every '[' that does not open a value (after '=', '[' or ',') is taken for a header, wherever it
+// stands: toml++ skips what a line-start test would not (a byte-order mark let "[  #" through).
 
 enum TOMLPreflight {
   /// Assumes nothing about `text`. Returns the 1-based line of the first construct toml++ could
@@ -19,6 +20,7 @@ enum TOMLPreflight {
 
   static let headerProblem = "a table header must start with a bare key (A-Z, a-z, 0-9, '-', '_') or a quoted key"
   static let dateProblem = "dates and times are not manifest values"
+  static let arrayProblem = "arrays are not manifest values (no key takes a list)"
 
   /// One pass over the bytes, outside strings and comments.
   struct Scanner {
@@ -46,10 +48,11 @@ enum TOMLPreflight {
         case quote, apostrophe:
           skipString(c)
           last = c
-        case open where !(last.map(valueFollows) ?? false):
-          if !headerStartsWell() { return (line, TOMLPreflight.headerProblem) }
-          last = c
-          i += 1
+        case open:
+          if last.map(valueFollows) ?? false { return (line, TOMLPreflight.arrayProblem) }
+          guard let key = headerKeyStart() else { return (line, TOMLPreflight.headerProblem) }
+          i = key
+          last = nil  // a key follows, not a value
         case 0x30...0x39 where last.map(valueFollows) ?? false:
           if startsLikeDateOrTime() { return (line, TOMLPreflight.dateProblem) }
           while let d = at(i), !endsToken(d) { i += 1 }
@@ -62,9 +65,10 @@ enum TOMLPreflight {
       return nil
     }
 
-    /// At a '[' that opens a line: toml++ takes '[', blanks, a second '[' only if no blank came
+    /// At a '[' that opens a header: toml++ takes '[', blanks, a second '[' only if no blank came
     /// before it, blanks, then the key, whose first byte must be a bare-key character or a quote.
-    func headerStartsWell() -> Bool {
+    /// Returns where the key (or whatever toml++ reports itself) starts; nil when toml++ would abort.
+    func headerKeyStart() -> Int? {
       var k = i + 1
       var blanks = false
       while at(k) == space || at(k) == tab { blanks = true; k += 1 }
@@ -72,8 +76,8 @@ enum TOMLPreflight {
         k += 1
         while at(k) == space || at(k) == tab { k += 1 }
       }
-      guard let first = at(k) else { return true }  // end of text: toml++ reports it
-      return first == close || first == open && blanks || startsKey(first)
+      guard let first = at(k) else { return k }  // end of text: toml++ reports it
+      return first == close || first == open && blanks || startsKey(first) ? k : nil
     }
 
     /// True when the token at `i` begins as toml++'s dates ("DDDD-") or times ("DD:") do.
