@@ -5,7 +5,7 @@
 // newline), and a date-time whose time does not start with a digit ("1980-05-27T\u{13}07:32:00Z").
 // Both were found by the manifest fuzz target (docs/decisions/T1-fuzzing.md); both are refused here
 // with a line of their own. So are arrays, where toml++ asserted too ("[[[#" as a value): no
-// manifest key takes one. A manifest needs no date or time either, so every value that starts like
+// manifest key takes one; and bare values that are not plain numbers or booleans ("1;79-05-"). A manifest needs no date or time either, so every value that starts like
 // one (four digits and '-', or two digits and ':') is refused. Strings and comments are skipped.
 // Every '[' that does not open a value (after '=', '[' or ',') is taken for a header, wherever it
 // stands: toml++ skips what a line-start test would not (a byte-order mark let "[  #" through).
@@ -21,6 +21,7 @@ enum TOMLPreflight {
   static let headerProblem = "a table header must start with a bare key (A-Z, a-z, 0-9, '-', '_') or a quoted key"
   static let dateProblem = "dates and times are not manifest values"
   static let arrayProblem = "arrays are not manifest values (no key takes a list)"
+  static let scalarProblem = "a value must be a quoted string, a number, true, false or a table"
 
   /// One pass over the bytes, outside strings and comments.
   struct Scanner {
@@ -53,9 +54,11 @@ enum TOMLPreflight {
           guard let key = headerKeyStart() else { return (line, TOMLPreflight.headerProblem) }
           i = key
           last = nil  // a key follows, not a value
-        case 0x30...0x39 where last.map(valueFollows) ?? false:
-          if startsLikeDateOrTime() { return (line, TOMLPreflight.dateProblem) }
+        case _ where c != UInt8(ascii: "{") && last == UInt8(ascii: "="):
+          if isDigit(c) && startsLikeDateOrTime() { return (line, TOMLPreflight.dateProblem) }
+          let start = i
           while let d = at(i), !endsToken(d) { i += 1 }
+          if !isPlainScalar(b[start..<i]) { return (line, TOMLPreflight.scalarProblem) }
           last = 0x30
         default:
           last = c
@@ -118,6 +121,34 @@ enum TOMLPreflight {
   /// True for the bytes after which a value starts: '=', an array's '[' or ',', an inline table's ','.
   static func valueFollows(_ b: UInt8) -> Bool {
     b == UInt8(ascii: "=") || b == open || b == UInt8(ascii: ",")
+  }
+
+  /// True when `token` (a value without quotes) is a boolean, inf/nan or a number made only of
+  /// what TOML numbers are made of: sign, digits, '_', one '.', an exponent, or a 0x / 0o / 0b
+  /// prefix with its digits. toml++ asserted on other bare values ("1;79-05-…").
+  static func isPlainScalar(_ token: ArraySlice<UInt8>) -> Bool {
+    let words: [String] = ["true", "false", "inf", "+inf", "-inf", "nan", "+nan", "-nan"]
+    if words.contains(where: { token.elementsEqual($0.utf8) }) { return true }
+    var t = token[...]
+    if t.first == UInt8(ascii: "+") || t.first == UInt8(ascii: "-") { t = t.dropFirst() }
+    guard let first = t.first, isDigit(first) else { return false }
+    if first == 0x30, t.count > 2, let base = t.dropFirst().first,
+       base == UInt8(ascii: "x") || base == UInt8(ascii: "o") || base == UInt8(ascii: "b") {
+      return t.dropFirst(2).allSatisfy { isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) || $0 == UInt8(ascii: "_") }
+    }
+    var dots = 0, exponents = 0, previous: UInt8 = 0
+    for d in t {
+      switch d {
+      case 0x30...0x39, UInt8(ascii: "_"): break
+      case UInt8(ascii: "."): dots += 1
+      case UInt8(ascii: "e"), UInt8(ascii: "E"): exponents += 1
+      case UInt8(ascii: "+"), UInt8(ascii: "-"):
+        guard previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E") else { return false }
+      default: return false
+      }
+      previous = d
+    }
+    return dots <= 1 && exponents <= 1
   }
 
   /// True for the bytes that end a bare value.
