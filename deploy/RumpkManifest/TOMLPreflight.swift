@@ -1,14 +1,15 @@
 // A look at a manifest's text before TOMLKit parses it. toml++ 3.4.0 (inside TOMLKit 0.6.0) asserts,
 // and so aborts the whole process, on some malformed TOML instead of reporting it (68 such
-// assertions in its parser; the fuzz target reached three kinds in minutes): a table header
-// whose key starts with neither a bare-key character nor a quote ("[[[x]]", "[!]", "[" then a
-// newline), and a date-time whose time does not start with a digit ("1980-05-27T\u{13}07:32:00Z").
-// Both were found by the manifest fuzz target (docs/decisions/T1-fuzzing.md); both are refused here
-// with a line of their own. So are arrays, where toml++ asserted too ("[[[#" as a value): no
-// manifest key takes one; and bare values that are not plain numbers or booleans ("1;79-05-"). A manifest needs no date or time either, so every value that starts like
-// one (four digits and '-', or two digits and ':') is refused. Strings and comments are skipped.
-// Every '[' that does not open a value (after '=', '[' or ',') is taken for a header, wherever it
-// stands: toml++ skips what a line-start test would not (a byte-order mark let "[  #" through).
+// assertions in its parser). The manifest fuzz target reached five kinds in minutes
+// (docs/decisions/T1-fuzzing.md); each is refused here with a line of its own:
+// - a table header whose key starts with neither a bare-key character nor a quote ("[[[x]]",
+//   "[!]", "[" then a newline). Every '[' that does not open a value is taken for a header,
+//   wherever it stands: toml++ skips what a line-start test would not (a byte-order mark);
+// - a date-time whose time does not start with a digit ("1980-05-27T\u{13}07:32:00Z"): a manifest
+//   needs no date or time, so a value that starts like one ("DDDD-", "DD:") is refused;
+// - arrays ("[[[#" as a value): no manifest key takes one;
+// - bare values that are not plain numbers or booleans ("1;79-05-").
+// Strings and comments are skipped; what passes is left to TOMLKit and its messages.
 
 enum TOMLPreflight {
   /// Assumes nothing about `text`. Returns the 1-based line of the first construct toml++ could
