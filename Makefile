@@ -73,5 +73,16 @@ bench: images host
 	@echo "== bench guest, riscv64 without firmware (--bios none: the image's M-mode entry), boot line"
 	@$(RUMPKCTL) run bench --arch riscv64 --bios none --icount --timeout 120 | grep '^bench: boot' || exit 1
 
+# The host unit tests under AddressSanitizer (with LeakSanitizer), then ThreadSanitizer, each in its
+# own build directory; the hosted fiber switch tells both sanitizers about every switch. The QEMU and
+# libvirt tests are skipped: they check images under QEMU, not host code. Leaks in libraries the
+# project does not own are suppressed in Tests/Sanitizers/lsan.supp (docs/decisions/K11-sanitizers.md).
+SANITIZE_SKIP := '^BootTests\.|RumkvBootTests|HostileCellTests|LibvirtDeployTests'
+.PHONY: sanitize
+sanitize: images
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp:print_suppressions=0 \
+	  $(SWIFT) test --sanitize=address --scratch-path .build-asan --skip $(SANITIZE_SKIP)
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip $(SANITIZE_SKIP)
+
 clean:
 	rm -rf $(BUILD) .build

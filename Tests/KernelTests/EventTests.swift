@@ -5,6 +5,7 @@ import Foundation
 import RumpkABI
 @testable import RumpkKernel
 import RumpkHosted
+import RumpkPlatform
 import XCTest
 
 final class EventTests: XCTestCase {
@@ -53,17 +54,31 @@ final class EventTests: XCTestCase {
     XCTAssertNil(Events.takeLatched(9999))
   }
 
+  /// How many events the waiting fiber has taken, published to the pushing thread (release/acquire).
+  /// The kernel's counters belong to the scheduler's side; the ring's cursors are the only state the
+  /// two sides share (docs/decisions/K11-sanitizers.md).
+  nonisolated(unsafe) static let consumed: UnsafeMutablePointer<UInt64> = {
+    let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    p.initialize(to: 0)
+    return p
+  }()
+
   func testManyEventsFromAThreadReachTheirWaitersInOrder() {
     KernelHarness.boot()
+    rumpk_store_release_u64(Self.consumed, 0)
     _ = spawnFiber({ _ in
-      for _ in 0..<1000 { trace.append(Scheduler.waitCurrent(source: 2)) }
+      for n in 1...1000 {
+        trace.append(Scheduler.waitCurrent(source: 2))
+        rumpk_store_release_u64(EventTests.consumed, UInt64(n))
+      }
     }, 0, .matter, .all)
     let pusher = Thread {
       var i: UInt64 = 0
       while i < 1000 {
-        // One event in flight at a time: the fiber must consume it before the next is sent.
+        // One event in flight at a time: the fiber must take it before the next is sent, since a
+        // second event for a source nobody waits on replaces the latched one.
         if Events.push(EventDescriptor(source: 2, value: i)) { HostedEvents.notify(); i += 1 }
-        while Events.delivered < i { usleep(50) }
+        while rumpk_load_acquire_u64(EventTests.consumed) < i { usleep(50) }
       }
     }
     pusher.start()

@@ -70,15 +70,18 @@ final class MemoryTests: XCTestCase {
     let a = spawnFiber({ _ in
       let p = sys(.map, 0, 4096, 0)
       shared.append(UInt64(p))
-      _ = sys(.yield, rumpk_now() + 30_000_000)
+      _ = sys(.yield, rumpk_now() + 200_000_000)  // owns the page until after B's last attempt
     }, 0, .matter, .all)
     let b = spawnFiber({ _ in
       _ = sys(.yield, rumpk_now() + 5_000_000)
       results.append(sys(.random, shared[0], 16))   // granted by now
-      _ = sys(.yield, rumpk_now() + 10_000_000)
+      _ = sys(.yield, rumpk_now() + 100_000_000)
       results.append(sys(.random, shared[0], 16))   // revoked by now
     }, 0, .matter, .all)
-    // The kernel-side steps run from a third fiber so they happen between B's sleeps.
+    // The kernel-side steps run from a third fiber so they happen between B's sleeps: grant at
+    // 2 ms, revoke at about 62 ms. The margins (B looks at 5 and 105 ms) hold when the process
+    // stalls for tens of milliseconds, as it does under ThreadSanitizer on a busy machine: a Photon
+    // fiber whose wake is due runs before B whenever both are due at once.
     _ = spawnFiber({ _ in
       _ = sys(.yield, rumpk_now() + 2_000_000)
       let region = Region(base: shared[0], size: 4096)
@@ -89,7 +92,7 @@ final class MemoryTests: XCTestCase {
         // A fiber cannot grant what it does not own.
         do { _ = try Grants.grant(from: grantee, to: owner, region: region, writable: true); results.append(-100) }
         catch { results.append((error as! Errno).rawValue) }
-        _ = sys(.yield, rumpk_now() + 8_000_000)
+        _ = sys(.yield, rumpk_now() + 60_000_000)
         Grants.revoke(g)
       } catch {
         results.append(-99)

@@ -79,10 +79,10 @@ final class UserWindowTests: XCTestCase {
     XCTAssertEqual(UserWindowTests.results, [Errno.efault.rawValue, Errno.einval.rawValue])
   }
 
-  func testPlaceNPLPutsSpawnEntriesInWindowAAndPointerChecksAtLoadAddresses() {
+  func testPlaceNPLPutsSpawnEntriesInWindowAAndPointerChecksAtLoadAddresses() throws {
     // An NPL image loaded at 0x4040_0000, linked at window A: text 0x800_0000-0x800_2000, rodata to
     // 0x800_3000, data from 0x800_4000; its heap (from the plan) ends at 0x40E0_0000.
-    var plan = CellMemoryPlan.make(imageStart: 0x4020_0000, textEnd: 0x4021_0000, dataStart: 0x4040_0000,
+    var plan = try CellMemoryPlan.make(imageStart: 0x4020_0000, textEnd: 0x4021_0000, dataStart: 0x4040_0000,
                                    heapStart: 0x4060_0000, ramEnd: 0x6000_0000)
     let a = UserWindow(user: 0x0800_0000, kernel: 0x4040_0000, size: plan.heap.end - 0x4040_0000)
     let b = UserWindow(user: 0x1000_0000, kernel: plan.wild.base, size: plan.wild.size)
@@ -111,5 +111,46 @@ final class UserWindowTests: XCTestCase {
                               UserWindow(user: 0x1000_0000, kernel: wild.base, size: wild.size)), .windowsDoNotFit)
     XCTAssertEqual(initialize(UserWindow(user: 0x0800_0000, kernel: wild.base, size: 4096),
                               UserWindow(user: 0x1000_0000, kernel: wild.base, size: wild.size)), .windowsDoNotFit)
+  }
+}
+
+/// CellMemoryPlan.make takes ramEnd from the device tree: RAM that ends inside the image is a
+/// thrown error, never an arithmetic trap (issue 10).
+final class MemoryPlanBoundaryTests: XCTestCase {
+  func make(ramEnd: UInt64) -> Result<CellMemoryPlan, MemoryPlanError> {
+    do throws(MemoryPlanError) {
+      return .success(try CellMemoryPlan.make(imageStart: 0x8020_0000, textEnd: 0x8021_0000, dataStart: 0x8040_0000,
+                                              heapStart: 0x8060_0000, ramEnd: ramEnd))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  func testRAMEndingBelowTheImageIsRefused() {
+    for end: UInt64 in [0, 0x1000, 0x8000_0000, 0x8030_0000, 0x805F_FFFF] {
+      guard case .failure(.ramEndsInImage) = make(ramEnd: end) else { return XCTFail("ramEnd \(end) accepted") }
+    }
+  }
+
+  func testRAMEndingAtTheHeapGivesEmptyRegionsNotATrap() throws {
+    let plan = try make(ramEnd: 0x8060_0000).get()
+    XCTAssertEqual(plan.heap.size, 0)
+    XCTAssertEqual(plan.wild.size, 0)
+    XCTAssertEqual(plan.writableShared.end, 0x8060_0000)
+  }
+
+  func testHugeRAMIsClampedToTheFixedSizes() throws {
+    let plan = try make(ramEnd: .max).get()
+    XCTAssertEqual(plan.heap.size, CellMemoryPlan.heapBytes)
+    XCTAssertEqual(plan.wild.size, CellMemoryPlan.wildBytes)
+  }
+
+  func testLinkSymbolsOutOfOrderAreRefused() {
+    do throws(MemoryPlanError) {
+      _ = try CellMemoryPlan.make(imageStart: 0x10, textEnd: 0x8, dataStart: 0x20, heapStart: 0x30, ramEnd: 0x100)
+      XCTFail("accepted")
+    } catch {
+      XCTAssertEqual(error, .imageOrder)
+    }
   }
 }

@@ -22,7 +22,7 @@ final class CoreTests: XCTestCase {
 
   /// A board tree built with FDTWriter: 1 GiB of RAM at 0x40000000, one CPU, a pl011, /rumkv from
   /// `cell` (property name -> raw value bytes).
-  func board(cell: [(String, [UInt8])]?, buffer: UnsafeMutableRawBufferPointer) throws -> FDT {
+  func board(cell: [(String, [UInt8])]?, buffer: UnsafeMutableRawBufferPointer, uart: UInt64 = 0x900_0000) throws -> FDT {
     var w = FDTWriter(buffer: buffer)
     try w.beginNode("")
     try w.propertyU32("#address-cells", 2)
@@ -41,7 +41,7 @@ final class CoreTests: XCTestCase {
     try w.endNode()
     try w.beginNode("pl011", unitAddress: 0x900_0000)
     try w.propertyString("compatible", "arm,pl011")
-    try w.propertyReg(address: 0x900_0000, size: 0x1000, addressCells: 2, sizeCells: 2)
+    try w.propertyReg(address: uart, size: 0x1000, addressCells: 2, sizeCells: 2)
     try w.endNode()
     try w.beginNode("chosen")
     try w.propertyString("stdout-path", "/pl011@9000000")
@@ -74,12 +74,20 @@ final class CoreTests: XCTestCase {
                           sysTable: PhysicalRange(base: 0x5000_0000, size: 0x1000)!,
                           bundle: PhysicalRange(base: 0x4800_0000, size: 0x10_0000)!)
 
+  /// Board trees read during the test: a table's names point into its tree, so each lives until
+  /// the test ends.
+  var boards: [UnsafeMutableRawBufferPointer] = []
+  override func tearDown() {
+    for b in boards { b.deallocate() }
+    boards = []
+  }
+
   func read(_ cell: [(String, [UInt8])]?) throws -> Result<CellTable, Refusal> {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+    boards.append(buffer)
     let fdt = try board(cell: cell, buffer: buffer)
     do throws(Refusal) { return .success(try NodeConfig.read(Board(fdt), layout: layout)) }
     catch { return .failure(error) }
-    // buffer intentionally leaked: the table's names point into it.
   }
 
   func replacing(_ key: String, with value: [UInt8]?) -> [(String, [UInt8])] {
@@ -302,5 +310,65 @@ final class CoreTests: XCTestCase {
     XCTAssertNotNil(tree.stdoutPath)
     XCTAssertNil(tree.node(path: "/rumkv"))
     XCTAssertNotNil(tree.node(path: "/cpus/cpu@0"))
+  }
+
+  /// Issue 10: a board UART whose reg Rumkv cannot use (at 0, past the 32-bit device range) is
+  /// dropped with the problem named, and a cell that asks for it is refused, not given a console
+  /// that hangs or faults.
+  func testBoardUARTThatFailsItsCheckIsDroppedAndRefusedToCells() throws {
+    for (base, why) in [(UInt64(0), BoardValueProblem.atZero), (0xFFFF_FFFF_FFFF_0000, .outsideDevices)] {
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+      defer { buffer.deallocate() }
+      let b = Board(try board(cell: CoreTests.goodCell, buffer: buffer, uart: base))
+      XCTAssertNil(b.uart)
+      XCTAssertNil(b.uartNode)
+      XCTAssertEqual(b.uartProblem, why)
+      XCTAssertEqual(String(decoding: b.uartName, as: UTF8.self), "pl011@9000000")
+      captured = []
+      do throws(Refusal) {
+        _ = try NodeConfig.read(b, layout: layout)
+        XCTFail("a cell got an unusable UART")
+      } catch {
+        XCTAssertEqual(error.code, ExitCode.refused)
+        XCTAssertTrue(output.contains("/rumkv/cell@0: property 'devices' names uart, but the board has no usable console UART"), output)
+      }
+    }
+  }
+
+  /// Issue 10: BoardTree.copy tells no tree from a refused one, and says why.
+  func testBoardTreeCopyTellsAbsentFromRefused() throws {
+    let source = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+    defer { source.deallocate() }
+    let size = try board(cell: CoreTests.goodCell, buffer: source).totalSize
+    let into = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+    defer { into.deallocate() }
+    func copy() -> BoardTreeProblem? {
+      do throws(BoardTreeProblem) {
+        _ = try BoardTree.copy(from: UnsafeRawPointer(source.baseAddress!), into: into)
+        return nil
+      } catch {
+        return error
+      }
+    }
+    XCTAssertNil(copy())
+    let good = Array(source[0..<size])
+    // Over the limit.
+    source[4] = 0x7F
+    XCTAssertEqual(copy(), .tooLarge(totalSize: 0x7F00_0000 | UInt32(size & 0xFF_FFFF)))
+    // A structure block that runs past totalsize.
+    source.copyBytes(from: good)
+    source[36] = 0x7F
+    XCTAssertEqual(copy(), .malformed(.badOffset))
+    // A broken token inside.
+    source.copyBytes(from: good)
+    let structStart = Int(source[11]) | Int(source[10]) << 8
+    source[structStart] = 0x55
+    XCTAssertEqual(copy(), .malformed(.badToken))
+    // No magic: absent.
+    source[0] = 0
+    XCTAssertEqual(copy(), .absent)
+    captured = []
+    BoardTree.describe(.tooLarge(totalSize: 5 << 20))
+    XCTAssertEqual(output, "is too large: totalsize 5242880 bytes, limit 4194304")
   }
 }

@@ -71,6 +71,12 @@ struct Run: ParsableCommand {
       if let dtb {
         guard FileManager.default.fileExists(atPath: dtb) else { throw UserError("device tree '\(dtb)' does not exist") }
         dtbURL = URL(fileURLWithPath: dtb)
+        // QEMU 7.2's arm boot code places a -dtb below the image at 0x40200000 with 10000 bytes of
+        // room to spare, and drops a larger tree without a word.
+        let size = (try? FileManager.default.attributesOfItem(atPath: dtb)[.size] as? Int) ?? 0
+        if arch == .aarch64 && size > (1 << 20) - 10_000 {
+          FileHandle.standardError.write(Data("rumpkctl: warning: \(dtb) is \(size) bytes; QEMU drops an aarch64 device tree over \((1 << 20) - 10_000) bytes (the cell then boots without one)\n".utf8))
+        }
       }
       var devices = VirtioDevices()
       if let disk {

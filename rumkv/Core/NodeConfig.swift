@@ -167,6 +167,12 @@ public enum NodeConfig {
         throw Refusal(code: ExitCode.refused)
       }
       cell.devices = devices
+      guard !devices.contains(.uart) || board.uart != nil else {
+        Report.property(path, "devices")
+        Console.put("names uart, but the board has no usable console UART (see the line about its reg)")
+        Console.end()
+        throw Refusal(code: ExitCode.refused)
+      }
     }
     return cell
   }

@@ -23,3 +23,21 @@ public enum FDTError: Error, Equatable {
   case noSpace
   case notFound
 }
+
+extension FDTError {
+  /// The case and what it means, for a refusal message.
+  public var reason: StaticString {
+    switch self {
+    case .truncated: "truncated (a block runs past totalsize)"
+    case .badMagic: "no FDT magic"
+    case .badVersion: "unsupported version"
+    case .badOffset: "a block offset or size is out of bounds"
+    case .badToken: "unknown or misaligned token"
+    case .badStructure: "tokens out of order"
+    case .badString: "a name without its NUL or a bad string offset"
+    case .tooDeep: "nested too deep"
+    case .noSpace: "no space"
+    case .notFound: "not found"
+    }
+  }
+}

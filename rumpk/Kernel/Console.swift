@@ -10,6 +10,16 @@ public enum Console {
     rumpk_platform_console_write(s.utf8Start, s.utf8CodeUnitCount)
   }
 
+  /// Bytes from outside (a node path from the device tree): printable ASCII passes, anything else
+  /// prints as '?', so a hostile tree cannot drive the terminal.
+  @inline(never)
+  public static func put(bytes: UnsafeRawBufferPointer) {
+    for b in bytes {
+      var c = b >= 0x20 && b < 0x7F ? b : UInt8(ascii: "?")
+      rumpk_platform_console_write(&c, 1)
+    }
+  }
+
   /// Uppercase hex digits, no prefix, no padding.
   @inline(never) public static func hex(_ v: UInt64) { number(v, radix: 16) }
   @inline(never) public static func dec(_ v: UInt64) { number(v, radix: 10) }

@@ -6,8 +6,10 @@ public enum Entropy {
   nonisolated(unsafe) static var key: (UInt64, UInt64, UInt64, UInt64) = (0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1)
   nonisolated(unsafe) static var counter: UInt64 = 0
 
-  /// Mixes `bytes` into the key. Safe to call any number of times, with any length.
+  /// Mixes `bytes` into the key. Safe to call any number of times, with any length; no bytes
+  /// change nothing (a HAL that mixed the tree's seed in at discovery passes none at boot).
   public static func seed(_ bytes: UnsafeRawBufferPointer) {
+    guard bytes.count > 0 else { return }
     var i = 0
     while i < bytes.count {
       var word: UInt64 = 0

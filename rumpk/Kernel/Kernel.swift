@@ -57,6 +57,7 @@ public enum Kernel {
       throw .windowsDoNotFit
     }
     UserWindows.configure(image: a, partitions: b)
+    Fibers.retireLeftovers()
     Bridgehead.initialize(c.bridgehead)
     guard Fibers.initialize(capacity: c.maxFibers),
           DeadlineQueue.initialize(capacity: c.maxFibers),

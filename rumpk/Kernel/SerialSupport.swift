@@ -2,6 +2,12 @@
 // polled receive loop, and counter ticks turned into nanoseconds without 128-bit division.
 
 public enum Serial {
+  /// Busy answers after which a UART's transmitter counts as dead: the HAL's UART then drops
+  /// output instead of hanging the cell (a device tree that names something that is not a working
+  /// UART; docs/decisions/K10-board-values.md). The wait stays in each UART's own put, where it
+  /// costs a compare per byte.
+  public static let maxPolls = 1 << 20
+
   /// Sends `count` bytes through `put`, each "\n" as "\r\n".
   @inline(__always)
   public static func write(_ bytes: UnsafePointer<UInt8>?, _ count: Int, _ put: (UInt8) -> Void) {

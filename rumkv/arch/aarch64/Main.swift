@@ -68,22 +68,35 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
   let treeBuffer = pool.allocate(pages: Machine.boardTreePages)!
   var fdt: FDT? = nil
   var treeAddress: UInt = 0
-  func take(_ address: UInt) -> FDT? {
-    address == 0 ? nil : BoardTree.copy(from: UnsafeRawPointer(bitPattern: address)!, maxSource: 2 << 20, into: treeBuffer)
+  // x0 first, then QEMU's place for an ELF; an address with no FDT magic is skipped, a tree that is
+  // there but refused stops Rumkv with the reason (never "no tree").
+  var refused: (address: UInt, problem: BoardTreeProblem)? = nil
+  func take(_ address: UInt) {
+    guard fdt == nil, refused == nil, address != 0 else { return }
+    do throws(BoardTreeProblem) {
+      fdt = try BoardTree.copy(from: UnsafeRawPointer(bitPattern: address)!, into: treeBuffer)
+      treeAddress = address
+    } catch {
+      if error != .absent { refused = (address, error) }
+    }
   }
-  if let t = take(loaderX0) {
-    fdt = t
-    treeAddress = loaderX0
-  } else if let t = take(Machine.boardTreeFallback) {
-    fdt = t
-    treeAddress = Machine.boardTreeFallback
-  }
+  take(loaderX0)
+  take(Machine.boardTreeFallback)
   Console.begin()
   Console.put("aarch64 EL2, image ")
   Report.range(image)
   Console.put(", MPIDR ")
   Console.hex(read_mpidr_el1())
   Console.end()
+  if let refused {
+    Console.begin()
+    Console.put("board device tree at ")
+    Console.hex(UInt64(refused.address))
+    Console.put(" ")
+    BoardTree.describe(refused.problem)
+    Console.end()
+    throw Refusal(code: ExitCode.refused)
+  }
   guard let fdt else {
     Console.begin()
     Console.put("no board device tree in x0 (")
@@ -95,6 +108,14 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
   }
   let board = Board(fdt)
   if let uart = board.uart { UART.base = UInt(uart.base) }
+  if let problem = board.uartProblem {
+    Console.begin()
+    Console.put(bytes: board.uartName)
+    Console.put(" reg: ")
+    Console.put(problem.reason)
+    Console.put("; console stays on QEMU virt's UART at 0x9000000")
+    Console.end()
+  }
   ManagementPort.start(fdt, pool: &pool)
   Management.boot()
   Console.begin()
@@ -116,6 +137,14 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
   let layout = NodeLayout(rumkv: image, sysTable: PhysicalRange(base: Machine.sysTableIPA, size: Stage2.page)!,
                           bundle: board.initrd)
   var bundle: UnsafeRawBufferPointer? = nil
+  if let initrd = board.initrd, !board.ramContains(initrd) {
+    Console.begin()
+    Console.put("/chosen: property 'linux,initrd-start' malformed: the bundle ")
+    Report.range(initrd)
+    Console.put(" lies outside the board's RAM")
+    Console.end()
+    throw Refusal(code: ExitCode.refused)
+  }
   if let initrd = board.initrd {
     bundle = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(initrd.base)), count: Int(initrd.size))
   }

@@ -1,4 +1,4 @@
-// The management port (docs/decisions/A5-status-channel.md): the board's first virtio-console,
+// The management port (docs/decisions/A5-status-channel.md): the board's last virtio-console,
 // driven by Rumkv alone. Stage 2 maps it into no cell, so a cell cannot write a record.
 
 import FDT
@@ -15,10 +15,12 @@ enum ManagementPort {
   static func start(_ fdt: FDT, pool: inout PagePool) {
     var found: VirtioMMIO? = nil
     fdt.forEachCompatible("virtio,mmio") { node in
-      if let reg = fdt.reg(node, index: 0), reg.size >= 0x200 {
-        found = ConsolePort.transport(at: UInt(reg.address))
+      // Checked as every device Rumkv touches with the MMU off (Board.deviceLimit, K10).
+      if let reg = try? BoardValues.device(fdt.reg(node, index: 0), registers: VirtioMMIO.registerBytes,
+                                           below: Board.deviceLimit) {
+        found = ConsolePort.transport(at: UInt(reg.base)) ?? found
       }
-      return found == nil
+      return true  // the last console in tree order, as the kernel's status port
     }
     guard let transport = found, let pages = pool.allocate(pages: ConsolePort.pages + 1),
           let memory = pages.baseAddress,

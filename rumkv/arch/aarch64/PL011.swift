@@ -14,9 +14,22 @@ enum UART {
     send(byte)
   }
 
+  /// Busy polls after which the transmitter counts as dead: output is dropped from then on, so a
+  /// board tree that names something that is not a working UART cannot hang Rumkv.
+  static let maxPolls = 1 << 20
+  nonisolated(unsafe) static var dead = false
+
   static func send(_ byte: UInt8) {
+    guard !dead else { return }
     let flags = VolatileMappedRegister<UInt32>(unsafeBitPattern: base + 0x18)
-    while flags.load() & (1 << 5) != 0 {}
+    var polls = 0
+    while flags.load() & (1 << 5) != 0 {
+      polls += 1
+      if polls == maxPolls {
+        dead = true
+        return
+      }
+    }
     VolatileMappedRegister<UInt32>(unsafeBitPattern: base).store(UInt32(byte))
   }
 }

@@ -1,9 +1,8 @@
-// The kernel's status port (docs/decisions/A5-status-channel.md): the first virtio-console of the
+// The kernel's status port (docs/decisions/A5-status-channel.md): the last virtio-console of the
 // device tree becomes StatusReport's sink. Linked into every metal image (not lazily like the other
 // drivers), so an image without device drivers still reports how it ended. Kernel-owned: no NPL
 // channel leads to it, and the console driver of RumpkVirtio leaves console devices alone.
 
-import FDT
 import RumpkKernel
 import RumpkPlatform
 import VirtioCore
@@ -13,18 +12,21 @@ enum StatusPort {
   nonisolated(unsafe) static var port: UnsafeMutablePointer<ConsolePort>? = nil
 }
 
-/// Assumes the kernel is initialised (Wild works) and no NPL fiber has run. Takes two Wild pages
-/// when it finds a console; leaves StatusReport.sink nil when there is none or it does not start.
+/// Assumes the kernel is initialised (Wild works), the HAL filled VirtioTransports, and no NPL fiber
+/// has run. Takes two Wild pages when it finds a console; leaves StatusReport.sink nil when there is
+/// none or it does not start. `deviceTree` is not read.
 @_cdecl("rumpk_status_port_open")
 public func rumpkStatusPortOpen(_ deviceTree: UInt64) {
-  guard StatusPort.port == nil, deviceTree != 0, let tree = UnsafeRawPointer(bitPattern: UInt(deviceTree)) else { return }
+  guard StatusPort.port == nil else { return }
+  // The transports the HAL's pass over the tree found (VirtioTransports): no second walk at boot.
+  // The port is the last console in tree order (rumpkctl puts it on the last transport), so the
+  // search runs backwards: one probe instead of 32 on QEMU virt.
   var found: VirtioMMIO? = nil
-  // One pass that validates and walks (the HAL validated these bytes too, but this is no hot path
-  // and a second walk specialisation would cost more text than the check).
-  guard (try? FDT.at(tree, maxSize: 1 << 20, walk: { fdt, node in
-    found = ConsolePort.transport(fdt, node, map: { UInt(rumpk_platform_mmio($0)) })
-    return found == nil
-  })) != nil, let transport = found, let memory = WildAllocator.allocate(pages: ConsolePort.pages) else { return }
+  let transports = VirtioTransports.board
+  for i in (0..<transports.count).reversed() where found == nil {
+    found = ConsolePort.transport(reg: transports[i], map: { UInt(rumpk_platform_mmio($0)) })
+  }
+  guard let transport = found, let memory = WildAllocator.allocate(pages: ConsolePort.pages) else { return }
   guard let port = ConsolePort.start(transport, memory: memory) else {
     _ = WildAllocator.free(memory, pages: ConsolePort.pages)
     Console.put("rumpk: the status port at 0x"); Console.hex(UInt64(transport.base)); Console.put(" did not start\n")

@@ -61,14 +61,16 @@ public struct ConsolePort {
     return done
   }
 
-  /// The transport of a modern virtio-console when `node` (of a walk over `fdt`) is a "virtio,mmio"
-  /// node with one, at the address `map` gives for its registers (an alias where the caller maps
-  /// devices elsewhere). Reads only magic, version and device id. Nil for any other node.
-  public static func transport(_ fdt: FDT, _ node: FDTWalkNode, map: (UInt64) -> UInt) -> VirtioMMIO? {
-    guard fdt.isCompatible(node, "virtio,mmio"), let reg = fdt.reg(node, index: 0), reg.size >= 0x200 else {
-      return nil
-    }
-    return transport(at: map(reg.address))
+  /// The transport of a modern virtio-console at `reg` (a "virtio,mmio" node's first reg entry),
+  /// at the address `map` gives for its registers (an alias where the caller maps devices
+  /// elsewhere; 0 outside the caller's device range). Reads only magic, version and device id.
+  /// Nil for anything else, a reg that does not hold the registers included.
+  public static func transport(reg: (address: UInt64, size: UInt64)?, map: (UInt64) -> UInt) -> VirtioMMIO? {
+    guard let reg = try? BoardValues.device(reg, registers: VirtioMMIO.registerBytes, below: .max) else { return nil }
+    // Every register must be reachable: `map` answers 0 outside the caller's device range.
+    let base = map(reg.base)
+    guard base != 0, map(reg.base + VirtioMMIO.registerBytes - 1) != 0 else { return nil }
+    return transport(at: base)
   }
 
   /// The transport at `base` when it holds a modern virtio-console (reads magic, version, device id).

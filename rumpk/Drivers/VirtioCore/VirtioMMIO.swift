@@ -28,6 +28,9 @@ public enum VirtioFeature {
 
 public struct VirtioMMIO {
   public static let magic: UInt32 = 0x7472_6976  // "virt"
+  /// The bytes a device-tree reg must cover: the transport registers and the device configuration
+  /// space the drivers read (QEMU's slots are this size).
+  public static let registerBytes: UInt64 = 0x200
 
   enum Reg {
     static let magic: UInt = 0x000

@@ -37,8 +37,8 @@ public struct Virtqueue {
   public static let pageBytes = 4096
 
   /// Sets up queue `index` of `transport` with at most `limit` entries (a power of two no larger than
-  /// the device allows) in the `pageBytes` at `page`, which the caller gives up to the queue (it is
-  /// zeroed here; identity-mapped, so `page` is both the pointer and the device's address). Nil when
+  /// the device allows) in the `pageBytes` at `page`, which the caller gives up to the queue (the
+  /// rings are zeroed here; identity-mapped, so `page` is both the pointer and the device's address). Nil when
   /// the queue does not exist; the page is then untouched.
   public static func make(_ transport: VirtioMMIO, index: UInt32, limit: Int, page: UInt64) -> Virtqueue? {
     let max = Int(transport.queueMax(index))
@@ -46,9 +46,10 @@ public struct Virtqueue {
     var n = 1
     while n * 2 <= min(min(max, limit), VirtqueueBook.maxSize) { n *= 2 }
     let memory = UnsafeMutableRawPointer(bitPattern: UInt(page))!
-    memory.initializeMemory(as: UInt8.self, repeating: 0, count: pageBytes)
     let availOffset = 16 * n
     let usedOffset = (availOffset + 6 + 2 * n + 3) & ~3
+    // Only what the device reads: the descriptor table, the avail ring and the used ring.
+    memory.initializeMemory(as: UInt8.self, repeating: 0, count: usedOffset + 6 + 8 * n)
     let q = Virtqueue(index: index, memory: memory, availOffset: availOffset, usedOffset: usedOffset,
                       book: VirtqueueBook(size: n))
     transport.setupQueue(index, size: UInt32(n), desc: page, avail: page + UInt64(availOffset),

@@ -34,11 +34,12 @@ public enum Devices {
   /// and no fiber runs yet.
   public static func start(deviceTree: UInt64) {
     guard deviceTree != 0, let tree = UnsafeRawPointer(bitPattern: UInt(deviceTree)),
-          let fdt = try? FDT.at(tree, maxSize: 1 << 20) else { return }
+          let fdt = try? FDT.at(tree, maxSize: BoardValues.treeSizeLimit) else { return }
     // One walk: each node's reg is decoded with the cell counts the walk carries (reg(node:index:)
     // walks the tree again to find the parent: 32 slots on QEMU virt made that ~100 walks).
     fdt.walk { n in
-      if fdt.isCompatible(n, "virtio,mmio"), let reg = fdt.reg(n, index: 0), probe(VirtioMMIO(base: UInt(rumpk_platform_mmio(reg.address)))) {
+      if fdt.isCompatible(n, "virtio,mmio"), let base = mmio(fdt.reg(n, index: 0), n.name),
+         probe(VirtioMMIO(base: base)) {
         attachInterrupt(fdt.property(n, "interrupts"))
       }
       return true
@@ -53,6 +54,25 @@ public enum Devices {
       } catch {
         Log.put("virtio: cannot start the device fiber\n")
       }
+    }
+  }
+
+  /// Where the kernel reaches the virtio-mmio registers `reg` names (node `name`): nil, with a line
+  /// saying why, unless reg covers the registers (VirtioMMIO.registerBytes) without wrapping and
+  /// the platform maps all of them (rumpk_platform_mmio answers 0 outside its device range).
+  static func mmio(_ reg: (address: UInt64, size: UInt64)?, _ name: UnsafeRawBufferPointer) -> UInt? {
+    do throws(BoardValueProblem) {
+      let r = try BoardValues.device(reg, registers: VirtioMMIO.registerBytes, below: UInt64.max)
+      let base = rumpk_platform_mmio(r.base)
+      guard base != 0, rumpk_platform_mmio(r.base + VirtioMMIO.registerBytes - 1) != 0 else { throw .outsideDevices }
+      return base
+    } catch {
+      Log.put("virtio: ")
+      Log.put(bytes: name)
+      Log.put(" reg: ")
+      Log.put(error.reason)
+      Log.put("; slot skipped\n")
+      return nil
     }
   }
 

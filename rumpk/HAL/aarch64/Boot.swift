@@ -12,12 +12,20 @@ import RumpkPlatform
 public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   MMU.early()  // caches on and no alignment faults from here on (docs/decisions/K6-el0-npls.md)
   if enteredAt == 2 { Board.psci = .smc }  // nothing above EL2 but firmware
-  let found = Board.discover(candidate: dtb)
+  // Devices are reached through MMU.device, which covers physical GiB 0; the image must lie in
+  // /memory up to the end of what it loads (the heap follows it).
+  let imageStart = UInt64(rumpk_image_start())
+  let found = Board.discover(candidate: dtb, image: imageStart..<UInt64(rumpk_heap_load()), deviceLimit: MMU.gib)
   // The NPL image is linked at window A and loaded at rumpk_npl_load (link.ld); the plan lays out
   // heap, Bridgehead and Wild after its load range (K9-npl-windows.md).
-  var plan = CellMemoryPlan.make(
-    imageStart: UInt64(rumpk_image_start()), textEnd: UInt64(rumpk_text_end()),
-    dataStart: UInt64(rumpk_npl_load()), heapStart: UInt64(rumpk_heap_load()), ramEnd: Board.ramEnd)
+  var plan: CellMemoryPlan
+  do throws(MemoryPlanError) {
+    plan = try CellMemoryPlan.make(
+      imageStart: imageStart, textEnd: UInt64(rumpk_text_end()),
+      dataStart: UInt64(rumpk_npl_load()), heapStart: UInt64(rumpk_heap_load()), ramEnd: Board.ramEnd)
+  } catch {
+    BoardReport.refuse("/memory", "reg", "ends inside the image")
+  }
   let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
   guard MMU.ready else {
     Console.put("rumpk: the NPL windows cannot be mapped; stopping the cell\n")
@@ -30,13 +38,23 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
                 rodataEnd: UInt64(rumpk_npl_rodata_end()), dataStart: UInt64(rumpk_data_start()))
   Heap.initialize(start: UInt(rumpk_heap_start()), end: UInt(rumpk_heap_start()) + UInt(plan.heap.size))
   UserMemory.setShared(readOnly: plan.image, readWrite: plan.writableShared)
-  if !found { Console.put("rumpk: no device tree found; using QEMU virt defaults\n") }
+  if !found {
+    // QEMU loads a -dtb file into 2 × (size + 10000) bytes and drops it silently when that does not
+    // fit the 2 MiB below the image (docs/decisions/K10-board-values.md).
+    Console.put("rumpk: no device tree found in x0 or at the start of RAM (a -dtb over 1 MiB - 10000 bytes does not fit there); using QEMU virt defaults\n")
+  }
   Console.put("rumpk: MMU and caches on: devices at 0x"); Console.hex(MMU.deviceAlias)
   Console.put(" + PA, RAM identity up to 0x"); Console.hex(mapped)
   Console.put(", NPL windows A 0x"); Console.hex(MMU.windowA); Console.put(" B 0x"); Console.hex(MMU.windowB)
   Console.put("\n")
   Interrupts.initialize()
-  CellBoot.deviceTree = found ? UInt64(Board.dtbAddress) : 0  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio)
+  // K5 virtio: drivers read the DTB (rumpk/Drivers/virtio) with the MMU on: only where RAM is mapped.
+  CellBoot.deviceTree = found ? UInt64(Board.dtbAddress) : 0
+  if found, !(BoardRange(base: Board.ramStart, size: Board.ramEnd - Board.ramStart)?
+      .contains(UInt64(Board.dtbAddress), count: Board.treeSize) ?? false) {
+    BoardReport.warn("/memory", "reg", "does not cover the device tree", "virtio devices are not probed")
+    CellBoot.deviceTree = 0
+  }
   let el = (read_CurrentEL() >> 2) & 3
   // NPLs run at EL0 (docs/decisions/K6-el0-npls.md): the SysTable entries are svc stubs (svc.S).
   var stubs = [UInt64]()
@@ -44,7 +62,7 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   let code = stubs.withUnsafeBufferPointer { entries in
     CellBoot.run(
       CellIdentity(arch: "aarch64", privilege: el == 1 ? "EL1" : "EL?", enteredAt: enteredAt == 2 ? "EL2" : "EL1"),
-      plan: plan, seed: Board.rngSeed, npl: npl_main, syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
+      plan: plan, seed: UnsafeRawBufferPointer(start: nil, count: 0), npl: npl_main, syscallEntries: MMU.ready ? entries : nil, userMode: MMU.ready)
   }
   Interrupts.report()
   Power.off(code: code)

@@ -5,6 +5,7 @@
 // CPU.
 
 import RumpkArch
+import RumpkKernel
 import _Volatile
 
 enum GIC {
@@ -23,6 +24,10 @@ enum GIC {
   static let icfgr: UInt = 0x0C00
   static let typer: UInt = 0x0004
   static let irouter: UInt = 0x6000
+  /// What a device-tree reg must cover: the distributor's 64 KiB frame (up to GICD_PIDR2) and one
+  /// redistributor (RD and SGI frames).
+  static let distributorBytes: UInt64 = 0x1_0000
+  static let frameBytes: UInt64 = 0x2_0000
 
   // Board holds physical register addresses; the kernel reaches them through MMU's device alias.
   static func load(_ address: UInt) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: MMU.device(address)).load() }
@@ -33,7 +38,9 @@ enum GIC {
   /// Brings the GIC up for the boot CPU with every SGI and PPI disabled. Assumes IRQs are masked
   /// (PSTATE.I) and EL2, if any, left ICC_SRE_EL2.Enable set (boot.S does). Returns false, having
   /// enabled nothing, when the tree names no GICv3, the ICC interface is off, the distributor does
-  /// not identify as GICv3/v4, or no redistributor matches this CPU.
+  /// not identify as GICv3/v4, or no redistributor matches this CPU; false too, with a line, when
+  /// a register-write or wake wait does not end (the tree named something that is not a working
+  /// GICv3), so it cannot hang the cell.
   static func initialize() -> Bool {
     let d = Board.gicDistributor
     guard d != 0, Board.gicRedistributors != 0 else { return false }
@@ -47,15 +54,15 @@ enum GIC {
     // GICD_CTLR: ARE first, then the group enables (bit 0 Grp0 / Grp1NS, bit 1 Grp1 / Grp1A, with
     // or without security: the same write works for both views).
     store(d + ctlr, load(d + ctlr) | 0x10)
-    waitWrites(d + ctlr, bit: 31)
+    guard waitWhile(d + ctlr, bit: 31) else { return stuck() }
     store(d + ctlr, load(d + ctlr) | 0x13)
-    waitWrites(d + ctlr, bit: 31)
+    guard waitWhile(d + ctlr, bit: 31) else { return stuck() }
 
     store(rd + rdWaker, load(rd + rdWaker) & ~2)  // ProcessorSleep = 0
-    while load(rd + rdWaker) & 4 != 0 {}          // ChildrenAsleep
+    guard waitWhile(rd + rdWaker, bit: 2) else { return stuck() }  // ChildrenAsleep
     let sgi = rd + sgiFrame
     store(sgi + icenabler0, 0xFFFF_FFFF)
-    waitWrites(rd + ctlr, bit: 3)
+    guard waitWhile(rd + ctlr, bit: 3) else { return stuck() }
     store(sgi + igroupr0, 0xFFFF_FFFF)
 
     write_icc_pmr_el1(0xFF)       // let every priority through
@@ -115,19 +122,40 @@ enum GIC {
     let mpidr = read_mpidr_el1()
     let affinity = mpidr & 0xFF_FFFF | (mpidr >> 32 & 0xFF) << 24
     var frame = Board.gicRedistributors
-    while frame < Board.gicRedistributorsEnd {
+    // Board checked the region (no wrap, below the device limit); a frame is read only when all of
+    // it lies inside, and a stride from the tree cannot carry the walk past the end.
+    while frame < Board.gicRedistributorsEnd && Board.gicRedistributorsEnd - frame >= UInt(frameBytes) {
       let typer = VolatileMappedRegister<UInt64>(unsafeBitPattern: MMU.device(frame + rdTyper)).load()
       if typer >> 32 == affinity { return frame }
       if typer & (1 << 4) != 0 { return nil }  // Last
       let stride = Board.gicRedistributorStride
-      frame += stride != 0 ? stride : (typer & 2 != 0 ? 0x4_0000 : 0x2_0000)
+      let (next, overflow) = frame.addingReportingOverflow(stride != 0 ? stride : (typer & 2 != 0 ? 0x4_0000 : 0x2_0000))
+      if overflow { return nil }
+      frame = next
     }
     return nil
   }
 
-  /// Waits while a register-write-pending bit (GICD_CTLR.RWP 31, GICR_CTLR.RWP 3) is set.
-  static func waitWrites(_ register: UInt, bit: UInt32) {
-    while load(register) & (1 << bit) != 0 {}
+  /// Polls at most this often for a bit to clear.
+  static let maxPolls = 1 << 20
+
+  /// Waits while `bit` of `register` is set (GICD_CTLR.RWP 31, GICR_CTLR.RWP 3, GICR_WAKER.
+  /// ChildrenAsleep 2); false when it is still set after maxPolls reads.
+  static func waitWhile(_ register: UInt, bit: UInt32) -> Bool {
+    var polls = 0
+    while load(register) & (1 << bit) != 0 {
+      polls += 1
+      if polls == maxPolls { return false }
+    }
+    return true
+  }
+
+  /// The line for a GIC whose waits do not end; false, for initialize to return.
+  static func stuck() -> Bool {
+    Console.put("rumpk: the GICv3 at 0x")
+    Console.hex(UInt64(Board.gicDistributor))
+    Console.put(" does not finish a write or wake; no interrupt controller (waits poll)\n")
+    return false
   }
 
   /// The INTID of the highest-priority pending group 1 interrupt, now active (1020-1023: none).

@@ -163,7 +163,7 @@ enum MMU {
       return 4 * gib  // stays on the early map
     }
     for e in 0..<viewCount { meta[e * metaWords] = 0 }
-    let gibs = min(max((ramEnd &+ gib &- 1) / gib, 4), UInt64(deviceGiB))
+    let gibs = min(max(ramEnd / gib + (ramEnd % gib != 0 ? 1 : 0), 4), UInt64(deviceGiB))
     if ramEnd > deviceAlias { Console.put("rumpk: RAM above 8 GiB is not mapped (the device alias is there)\n") }
     cellGiB = Int(plan.image.base / gib)
     l1Count = l1Entries(UInt64(max(deviceGiB, cellGiB) + 1))

@@ -54,6 +54,7 @@ public func platformIRQUnmask(_ handle: UInt32) {
   if Interrupts.enabled && handle >= 32 { GIC.unmaskShared(handle) }
 }
 
-/// Devices live at MMU.deviceAlias + PA (the NPL windows occupy their physical range; K9).
+/// Devices live at MMU.deviceAlias + PA (the NPL windows occupy their physical range; K9), which
+/// covers physical GiB 0; 0 for an address outside it.
 @_cdecl("rumpk_platform_mmio")
-public func platformMMIO(_ pa: UInt64) -> UInt { MMU.device(UInt(pa)) }
+public func platformMMIO(_ pa: UInt64) -> UInt { pa != 0 && pa < MMU.gib ? MMU.device(UInt(pa)) : 0 }

@@ -232,7 +232,7 @@ enum MMU {
     let cellGiB = plan.image.base / gib
     self.cellGiB = Int(cellGiB)
     gibBase = cellGiB * gib
-    let gibs = min(max((ramEnd &+ gib &- 1) / gib, cellGiB + 1), 256)  // Sv39: identity below 256 GiB
+    let gibs = min(max(ramEnd / gib + (ramEnd % gib != 0 ? 1 : 0), cellGiB + 1), 256)  // Sv39: identity below 256 GiB
     self.gibs = Int(gibs)
     let image = plan.image.base
     let textEnd = plan.text.end

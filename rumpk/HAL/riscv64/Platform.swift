@@ -69,6 +69,9 @@ public func platformIRQUnmask(_ handle: UInt32) {
   if Interrupts.external { PLIC.unmask(handle) }
 }
 
-/// Devices are mapped identity in the kernel view.
+/// Devices are mapped identity in the kernel view, below the image's GiB (MMU.swift); 0 for an
+/// address outside that.
 @_cdecl("rumpk_platform_mmio")
-public func platformMMIO(_ pa: UInt64) -> UInt { UInt(pa) }
+public func platformMMIO(_ pa: UInt64) -> UInt {
+  pa != 0 && pa < UInt64(rumpk_image_start()) & ~(MMU.gib - 1) ? UInt(pa) : 0
+}

@@ -7,8 +7,9 @@
 // menvcfg.STCE so the kernel's stimecmp (Sstc) works; then mret to the S-mode path with satp Bare.
 // M-mode interrupts stay off. What S-mode may still ask of M-mode (an ecall, rumpk_sbi) gets a
 // minimal SBI: the base extension answers success with value 0 (every probe: "not available", so
-// the kernel takes stimecmp or polls), every other extension SBI_ERR_NOT_SUPPORTED. Power-off goes
-// through the sifive test device, as under OpenSBI. Lives on the image's kernel-only first page.
+// the kernel takes stimecmp or polls), SRST ends the machine through QEMU virt's sifive test device
+// (below), every other extension SBI_ERR_NOT_SUPPORTED. Power-off goes first through the test device
+// the tree names, as under OpenSBI. Lives on the image's kernel-only first page.
     .section .text.trap, "ax"
     .global rumpk_m_entry
 rumpk_m_entry:
@@ -55,11 +56,34 @@ rumpk_m_trap:
     csrrw   t0, mscratch, t0
     mret
 2:  li      t0, 0x10
-    bne     a7, t0, 3f
-    li      a0, 0                      // base extension: success, value 0
-    li      a1, 0
-    j       1b
+    beq     a7, t0, 5f
+    li      t0, 0x53525354
+    beq     a7, t0, 6f                 // SRST
 3:  li      a0, -2                     // SBI_ERR_NOT_SUPPORTED
     j       1b
-4:  wfi                                // anything else cannot reach M-mode: stop this hart
-    j       4b
+5:  li      a0, 0                      // base extension: success, value 0
+    li      a1, 0
+    j       1b
+// SRST system_reset (a0 type, a1 reason): the last resort of Power.off when the tree named no usable
+// test device. -bios none boots only on QEMU virt (it needs QEMU's reset vector), so the shim writes
+// QEMU virt's sifive test device at 0x100000: 0x5555 for reason 0, 0x3333 | (reason & 0xFFFF) << 16
+// for the vendor reason 0xF000_0000 | code the kernel passes. A store that faults (no device there)
+// is skipped like any M-mode fault above; the call then answers SBI_ERR_FAILED.
+6:  li      t0, 0x5555
+    beqz    a1, 7f
+    slli    a1, a1, 48
+    srli    a1, a1, 32
+    li      t0, 0x3333
+    or      t0, t0, a1
+7:  li      a1, 0x100000
+    sw      t0, 0(a1)
+    li      a0, -1                     // SBI_ERR_FAILED: still running
+    li      a1, 0
+    j       1b
+// Anything else cannot reach M-mode: end the machine as a fault (code 71, as the kernel's own
+// exception path) through the same device, else stop this hart.
+4:  li      t0, 0x00473333
+    li      a1, 0x100000
+    sw      t0, 0(a1)
+8:  wfi
+    j       8b

@@ -1,13 +1,16 @@
 // Fiber context switch for hosted mode on x86_64 (System V ABI).
-// void rumpk_context_switch(void **from_sp, void *to_sp)
-// Assumes: to_sp was saved by this routine or prepared by rumpk_hosted_prepare_stack.
+// void rumpk_hosted_switch_stacks(void **from_sp, void *to_sp)
+// Assumes: to_sp was saved by this routine or built by rumpk_hosted_prepare_frame.
 // Guarantees: the callee-saved registers of the caller are preserved across the switch; only rsp
 // moves between stacks. MXCSR and the x87 control word are process-wide settings no fiber changes,
 // so they are not switched (saving them cost more than the rest of the switch).
+// It is rumpk_context_switch itself (an alias) unless a sanitizer is on: then sanitized_contexts.c
+// defines rumpk_context_switch, which tells the sanitizer about the switch around this routine.
+#include "switch_internal.h"
     .text
-    .globl rumpk_context_switch
-    .type rumpk_context_switch, @function
-rumpk_context_switch:
+    .globl rumpk_hosted_switch_stacks
+    .type rumpk_hosted_switch_stacks, @function
+rumpk_hosted_switch_stacks:
     pushq   %rbp
     pushq   %rbx
     pushq   %r12
@@ -23,7 +26,12 @@ rumpk_context_switch:
     popq    %rbx
     popq    %rbp
     ret
-    .size rumpk_context_switch, .-rumpk_context_switch
+    .size rumpk_hosted_switch_stacks, .-rumpk_hosted_switch_stacks
+#if !RUMPK_HOSTED_SANITIZED
+    .globl rumpk_context_switch
+    .type rumpk_context_switch, @function
+    .set rumpk_context_switch, rumpk_hosted_switch_stacks
+#endif
 
 // First code a new fiber runs: r12 = argument, r13 = entry. The entry must not return.
     .globl rumpk_fiber_trampoline

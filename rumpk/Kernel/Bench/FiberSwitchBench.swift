@@ -59,10 +59,12 @@ public enum FiberSwitchBench {
     guard let base = WildAllocator.allocate(pages: 1) else { return }
     let other: @convention(c) (UInt64) -> Void = fiberSwitchBenchBouncer
     otherSP = rumpk_context_prepare(UnsafeMutableRawPointer(bitPattern: UInt(base + pageSize)), other, 0)
+    rumpk_context_adopt_if_linked(otherSP, UnsafeMutableRawPointer(bitPattern: UInt(base)), Int(pageSize))
     rumpk_context_switch(&mainSP, otherSP)  // the other context starts and switches straight back
     let t0 = rumpk_platform_time_ns()
     for _ in 0..<rounds { rumpk_context_switch(&mainSP, otherSP) }
     let perSwitch = (rumpk_platform_time_ns() &- t0) / (2 * rounds)
+    rumpk_context_retire_if_linked(otherSP)
     WildAllocator.free(base, pages: 1)
     Console.put("bench: context switch (register save/restore and stack switch, no scheduler): ")
     Console.dec(perSwitch); Console.put(" ns\n")

@@ -30,6 +30,9 @@ public enum Events {
   /// shared rings with no doorbell of their own, and wait for an answer by yielding; a service fiber
   /// that sleeps on its interrupts sets this so that a yield wakes it to look at its request rings.
   nonisolated(unsafe) public static var yieldDoorbell: UInt32 = 0
+  /// Pushes refused because the ring was full: the producer's count. `delivered`: events dispatched,
+  /// the scheduler's count. Plain counters, each read on the side that writes it; only the ring's
+  /// cursors synchronise the two sides.
   nonisolated(unsafe) public private(set) static var dropped: UInt64 = 0
   nonisolated(unsafe) public private(set) static var delivered: UInt64 = 0
 

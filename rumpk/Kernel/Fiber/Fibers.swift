@@ -33,6 +33,18 @@ public enum Fibers {
     return true
   }
 
+  /// Retires the contexts of the fibers an earlier kernel instance left behind (waiting daemons,
+  /// fibers a halt cut short): tests bring kernels up again over the same memory, and a platform
+  /// that keeps a record per context must let go of them before their stacks are reused. Assumes
+  /// none of them runs; on a first boot the table is empty and this does nothing.
+  static func retireLeftovers() {
+    for i in 0..<used where table[i].state != .free {
+      rumpk_context_retire_if_linked(table[i].sp)
+    }
+    used = 0
+    live = 0
+  }
+
   /// Written at the lowest word of every stack; a switch that finds it changed stops the cell,
   /// since whatever lies below the stack has been overwritten.
   static let stackCanary: UInt64 = 0x5275_6D70_6B53_4B21
@@ -118,6 +130,7 @@ public enum Fibers {
                                         UnsafeMutableRawPointer(bitPattern: UInt(UserWindows.userAddress(userStack.base) &+ userStack.size)),
                                         unsafeBitCast(UInt(entry), to: (@convention(c) (UInt64) -> Void).self), argument)
     }
+    rumpk_context_adopt_if_linked(f.sp, UnsafeMutableRawPointer(bitPattern: UInt(stack.base)), Int(stack.size))
     if i == used {
       (table + i).initialize(to: f)
       used += 1
@@ -133,6 +146,7 @@ public enum Fibers {
   /// Returns everything the fiber owned: grants given and received, mapped pages, the stack.
   /// Assumes the fiber is not running on its stack any more.
   static func reclaim(_ i: Int) {
+    rumpk_context_retire_if_linked(table[i].sp)
     Grants.revokeAll(fiber: i, within: nil, received: true)
     for s in 0..<Partition.capacity {
       let slot = table[i].partition.slots[s]

@@ -39,6 +39,21 @@ void *rumpk_context_prepare_user(void *stack_top, void *user_stack_top, void (*e
                                  uint64_t arg) __attribute__((weak));
 static inline int rumpk_context_prepare_user_linked(void) { return rumpk_context_prepare_user != 0; }
 
+// Context lifetimes, for a platform that keeps a record of every context (hosted mode built with a
+// sanitizer: each stack's bounds and the checker's own fiber state). After preparing a context the
+// kernel names the whole stack it owns (adopt); once a context will never run again, and before its
+// stack is freed or reused, the kernel retires it (never while it runs). `sp` is what prepare
+// returned or the last switch away from the context stored. Platforms that keep no record leave
+// both undefined (weak: null) and the kernel skips the calls; neither is on the switch path.
+void rumpk_context_adopt(void *sp, void *stack_base, size_t stack_size) __attribute__((weak));
+void rumpk_context_retire(void *sp) __attribute__((weak));
+static inline void rumpk_context_adopt_if_linked(void *sp, void *stack_base, size_t stack_size) {
+  if (rumpk_context_adopt != 0) rumpk_context_adopt(sp, stack_base, stack_size);
+}
+static inline void rumpk_context_retire_if_linked(void *sp) {
+  if (rumpk_context_retire != 0) rumpk_context_retire(sp);
+}
+
 // Device interrupts, two-phase (docs/decisions/K8-device-interrupts.md). `cells` is a device node's
 // `interrupts` property as the device tree stores it (`count` big-endian 32-bit cells, in the
 // format of the cell's interrupt controller). The HAL enables that interrupt; each time it fires,
