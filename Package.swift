@@ -81,6 +81,7 @@ if ProcessInfo.processInfo.environment["RUMPK_FUZZ"] == "1" && !embedded {
   let fuzzTargets: [(dir: String, dependencies: [Target.Dependency])] = [
     ("fdt", ["FDT"]),
     ("boardtree", ["FDT", "RumkvCore"]),
+    ("discovery", ["FDT"]),
     ("bundle", ["CellBundle"]),
     ("elf", ["CellBundle", "RumkvCore"]),
     ("nodeconfig", ["FDT", "RumkvCore", "StatusLog"]),

@@ -11,19 +11,31 @@ import RumkvCore
 /// The buffer Rumkv copies the tree into (its page pool holds 64 KiB for it on aarch64).
 let copyCapacity = 64 << 10
 
+/// Guest RAM as BoardTree.copy may read it: treeSizeLimit readable bytes, the input at the start,
+/// zeros after it (cleared again after each input, so no run sees the bytes of the one before).
+nonisolated(unsafe) let ram = UnsafeMutableRawBufferPointer.allocate(byteCount: BoardValues.treeSizeLimit, alignment: 8)
+nonisolated(unsafe) var ramInitialised = false
+
 /// Assumes libFuzzer's contract: `data` holds `size` readable bytes for the duration of the call.
 /// Guarantees: returns 0; traps only when BoardTree or Board breaks a documented promise.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBoardTree(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-  // BoardTree.copy assumes 40 readable header bytes; the rest it reads only up to maxSource.
-  guard let data, size >= FDTHeader.size else { return 0 }
-  let source = UnsafeRawBufferPointer(start: data, count: size)
+  guard let data, size >= FDTHeader.size, size <= ram.count else { return 0 }
+  if !ramInitialised {
+    ram.initializeMemory(as: UInt8.self, repeating: 0)
+    ramInitialised = true
+  }
+  UnsafeMutableRawBufferPointer(rebasing: ram[0..<size]).copyMemory(from: UnsafeRawBufferPointer(start: data, count: size))
+  defer { UnsafeMutableRawBufferPointer(rebasing: ram[0..<size]).initializeMemory(as: UInt8.self, repeating: 0) }
   let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: copyCapacity, alignment: 8)
   defer { buffer.deallocate() }
-  let original = try? FDT(source)
-  guard let copy = BoardTree.copy(from: data, maxSource: size, into: buffer) else {
+  let original = try? FDT(UnsafeRawBufferPointer(start: data, count: size))
+  let copy: FDT
+  do throws(BoardTreeProblem) {
+    copy = try BoardTree.copy(from: UnsafeRawPointer(ram.baseAddress!), into: buffer)
+  } catch {
     if let original, original.totalSize <= copyCapacity {
-      fatalError("BoardTree.copy refused a tree the reader accepts")
+      fatalError("BoardTree.copy refused a tree the reader accepts: \(error)")
     }
     return 0
   }
@@ -42,7 +54,10 @@ func nodeCount(_ fdt: FDT) -> Int {
 
 /// Assumes `board` was made from a validated tree. Reads everything Rumkv reads at boot.
 func discover(_ board: Board) {
-  if let uart = board.uart, uart.base.addingReportingOverflow(uart.size).overflow { fatalError("UART range wraps") }
+  if let uart = board.uart {
+    guard uart.base != 0, uart.size >= Board.uartRegisterBytes, !uart.base.addingReportingOverflow(uart.size).overflow,
+          uart.end <= Board.deviceLimit, board.uartProblem == nil else { fatalError("Board took a UART BoardValues refuses: \(uart)") }
+  }
   if let initrd = board.initrd {
     guard let i = board.fdt.initrd, initrd.base == i.start, initrd.end == i.end else { fatalError("initrd differs from /chosen") }
   }
