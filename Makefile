@@ -16,12 +16,15 @@ deps:
 	@deploy/install-deps
 
 # One ELF per arch and guest: build/images/<guest>-<arch>.elf (sizes printed as they link), Rumkv
-# (build/rumkv), and each guest as a hosted Linux executable (build/hosted/<guest>).
+# (build/rumkv), and each guest as a hosted Linux executable (build/hosted/<guest>). SwiftPM compiles
+# every module of each build from Package.swift (docs/decisions/B1-one-build-description.md); the
+# link scripts only link.
 images: deps
-	@for arch in $(ARCHES); do for g in $(GUESTS); do \
-	  rumpk/build-image $$arch $$g $(BUILD) || exit 1; done; done
-	@rumkv/build-image aarch64 $(BUILD)
-	@for g in $(GUESTS); do rumpk/build-hosted $$g $(BUILD) >/dev/null || exit 1; done
+	@for arch in $(ARCHES); do rumpk/compile-embedded cell-$$arch || exit 1; \
+	  for g in $(GUESTS); do rumpk/link-image $$arch $$g $(BUILD) || exit 1; done; done
+	@rumpk/compile-embedded rumkv-aarch64 && rumkv/link-image aarch64 $(BUILD)
+	@$(SWIFT) build -q
+	@for g in $(GUESTS); do rumpk/link-hosted $$g $(BUILD) >/dev/null || exit 1; done
 	@echo "hosted cells: $(addprefix $(BUILD)/hosted/,$(GUESTS))"
 
 host: deps
@@ -85,4 +88,4 @@ sanitize: images
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip $(SANITIZE_SKIP)
 
 clean:
-	rm -rf $(BUILD) .build
+	rm -rf $(BUILD) .build .build-cell-aarch64 .build-cell-riscv64 .build-rumkv-aarch64

@@ -1,46 +1,150 @@
 // swift-tools-version:6.1
-// One package for the host side of Rumpk/Rumkv: the portable modules (compiled as host Swift for tests
-// and hosted mode), rumpkctl, and the tests. Bare-metal images are compiled by rumpk/build-image (and
-// rumkv/build-image) with swiftc in Embedded mode and linked with ld.lld, because SwiftPM does not
-// link bare-metal images. Setting RUMPK_EMBEDDED=1 re-declares only the portable modules, with
-// Embedded settings, so `RUMPK_EMBEDDED=1 swift build --triple aarch64-none-none-elf --target FDT`
-// type-checks them that way; a plain `swift build` never compiles Embedded code.
+// The one build description of Rumpk/Rumkv (docs/decisions/B1-one-build-description.md): which files
+// form which module, and which module imports which, for every build. RUMPK_TARGET picks the build:
+//
+//   (unset)        host: the portable modules, hosted mode, every guest as host Swift, rumpkctl, tests
+//   cell-aarch64   Embedded Swift for a cell image:  swift build --triple aarch64-none-none-elf
+//   cell-riscv64                                     swift build --triple riscv64-none-none-eabi
+//   rumkv-aarch64  Embedded Swift for Rumkv, no heap: swift build --triple aarch64-none-none-elf
+//
+// with `-c release --scratch-path .build-$RUMPK_TARGET` (the Makefile's `images`). SwiftPM compiles;
+// rumpk/link-image, rumkv/link-image and rumpk/link-hosted only link the objects it made, with the
+// link scripts (ld.lld does what SwiftPM cannot: a link script, lazy driver objects, the NPL side
+// linked apart with its symbols made local).
 import PackageDescription
 import Foundation
 
-let embedded = ProcessInfo.processInfo.environment["RUMPK_EMBEDDED"] == "1"
-let portableSettings: [SwiftSetting] = embedded
-  ? [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo", "-Xfrontend", "-disable-stack-protector"])]
-  : []
+let build = ProcessInfo.processInfo.environment["RUMPK_TARGET"] ?? "host"
+let embedded = build != "host"
+let cellArch: String? = build.hasPrefix("cell-") ? String(build.dropFirst(5)) : nil
+let rumkvArch: String? = build.hasPrefix("rumkv-") ? String(build.dropFirst(6)) : nil
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
+/// The guests (folders of guests/), each a module NPL_<name>. Listed, not read from the folder:
+/// SwiftPM keeps an evaluated manifest until this file changes, so a listing would go stale.
+let guests = ["bench", "echo", "escape", "exitcode", "fault", "forger", "hello", "kv", "pingpong", "sleepers"]
+
+/// The assembly and link files beside the Swift code of each arch folder (SwiftPM keeps languages
+/// in separate targets; Swift files are found by SwiftPM itself).
+let halAssembly = ["aarch64": ["boot.S", "svc.S", "switch.S", "vectors.S"],
+                   "riscv64": ["boot.S", "ecall.S", "mshim.S", "switch.S", "trap.S"]]
+let halOther = ["aarch64": ["link.ld", "module.modulemap", "sysreg.h"], "riscv64": ["link.ld", "module.modulemap", "csr.h"]]
+let rumkvAssembly = ["aarch64": ["boot.S", "vectors.S"]]
+
+/// Flags for the architecture's code model: Swift (through clang's -Xcc) and C/assembly alike.
+let archCFlags: [String] = {
+  switch cellArch ?? rumkvArch {
+  case "aarch64"?:
+    // Rumkv runs with its MMU off: every access is to Device memory, where unaligned accesses fault.
+    return ["-mgeneral-regs-only"] + (rumkvArch != nil ? ["-mstrict-align"] : [])
+  case "riscv64"?:
+    return ["-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-mcmodel=medany"]
+  default:
+    return []
+  }
+}()
+/// Embedded code compiles as the image scripts compiled it before SwiftPM did: whole-module with one
+/// code-generation thread (one object per module, so LLVM inlines across files), -Osize, the Swift 5
+/// language mode (Swift 6 mode grew Rumkv by 200 bytes), no stack protector, a section per function.
+let portableSettings: [SwiftSetting] = embedded
+  ? [.enableExperimentalFeature("Embedded"),
+     .unsafeFlags(["-wmo", "-num-threads", "0", "-Osize", "-swift-version", "5", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-function-sections"]
+                  + (rumkvArch != nil ? ["-no-allocations"] : []) + archCFlags.flatMap { ["-Xcc", $0] })]
+  : []
+/// Modules that must never allocate, in every embedded build.
+let noHeap: [SwiftSetting] = embedded && rumkvArch == nil ? [.unsafeFlags(["-no-allocations"])] : []
+let cFlags: [CSetting] = embedded ? [.unsafeFlags(["-ffreestanding", "-fno-builtin", "-Os"] + archCFlags)] : []
+
+// Portable modules: every build has them.
 var targets: [Target] = [
-  // Portable: shared by kernel, guests, hypervisor, hosted mode and tests.
-  .target(name: "RumpkABI", path: "rumpk/ABI", swiftSettings: portableSettings),
-  .target(name: "FDT", path: "rumpk/FDT", swiftSettings: portableSettings),
-  .target(name: "CellBundle", path: "rumkv/Bundle", swiftSettings: portableSettings),
+  .target(name: "FDT", path: "rumpk/FDT", swiftSettings: portableSettings + noHeap),
   // Status records the kernel and Rumkv write on their status port (docs/decisions/A5).
-  .target(name: "StatusRecord", path: "rumpk/Status", swiftSettings: portableSettings),
+  .target(name: "StatusRecord", path: "rumpk/Status", swiftSettings: portableSettings + noHeap),
   // The virtio-mmio transport, split virtqueues and the bookkeeping that decides whether a device's
   // answers can be trusted, and the write-only console of the status port.
   .systemLibrary(name: "RumpkVirtioBarrier", path: "rumpk/Drivers/VirtioCore/include"),
   .target(name: "VirtioCore", dependencies: ["FDT", "RumpkVirtioBarrier"], path: "rumpk/Drivers/VirtioCore",
           exclude: ["include"], swiftSettings: portableSettings + [.enableExperimentalFeature("Volatile")]),
-  // Rumkv's portable core (node config, ELF loading, cell DTB, hypercalls), unit-tested on the host.
-  .target(name: "RumkvCore", dependencies: ["FDT", "CellBundle", "StatusRecord"], path: "rumkv/Core", swiftSettings: portableSettings),
 ]
 
-if !embedded {
+if rumkvArch == nil {
   targets += [
-    // The portable kernel core and the platform interface it is written against.
+    // The frozen ABI: SysTable, syscall numbers, promises, NPL call wrappers.
+    .target(name: "RumpkABI", path: "rumpk/ABI", swiftSettings: portableSettings),
+    // The platform interface the kernel core is written against, ION rings, and the core itself.
     .systemLibrary(name: "RumpkPlatform", path: "rumpk/Platform/include"),
+    .target(name: "RumpkION", dependencies: ["RumpkABI", "RumpkPlatform"], path: "rumpk/ION",
+            swiftSettings: portableSettings),
     // Fibers switch stacks under the Swift runtime's feet: dynamic exclusivity tracking keeps its
     // records on the stack of whoever started an access, so it is off here as it is on metal.
     .target(name: "RumpkKernel", dependencies: ["RumpkABI", "RumpkPlatform", "StatusRecord"], path: "rumpk/Kernel",
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+            swiftSettings: portableSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+    // The NPL-side library: device channels and ION ring views.
+    .target(name: "RumpkNPL", dependencies: ["RumpkABI", "RumpkION"], path: "rumpk/NPL", swiftSettings: portableSettings),
+  ]
+  for g in guests {
+    // Guests may name link-script symbols with @_extern(c) (the fault guest does).
+    targets.append(.target(name: "NPL_\(g)", dependencies: ["RumpkABI", "RumpkION", "RumpkNPL"], path: "guests/\(g)",
+                           swiftSettings: portableSettings + [.enableExperimentalFeature("Extern")]))
+  }
+}
+
+if !embedded || rumkvArch != nil {
+  targets += [
+    .target(name: "CellBundle", path: "rumkv/Bundle", swiftSettings: portableSettings + noHeap),
+    // Rumkv's portable core (node config, ELF loading, cell DTB, hypercalls), unit-tested on the host.
+    .target(name: "RumkvCore", dependencies: ["FDT", "CellBundle", "StatusRecord"], path: "rumkv/Core",
+            swiftSettings: portableSettings),
+  ]
+}
+
+if let arch = cellArch {
+  let hal = "rumpk/HAL/\(arch)"
+  targets += [
+    // The status port: linked into every image, unlike the drivers below (lazy objects).
+    .target(name: "RumpkStatusPort", dependencies: ["FDT", "RumpkKernel", "RumpkPlatform", "VirtioCore"],
+            path: "rumpk/Drivers/StatusPort", swiftSettings: portableSettings),
+    // Device drivers (K5).
+    .target(name: "RumpkVirtio", dependencies: ["FDT", "RumpkABI", "RumpkION", "RumpkKernel", "RumpkPlatform", "VirtioCore"],
+            path: "rumpk/Drivers/virtio", swiftSettings: portableSettings),
+    // The freestanding runtime; it implements memset/memcpy itself, so LLVM must not turn their loops
+    // back into calls.
+    .target(name: "RumpkRuntime", dependencies: ["RumpkABI", "RumpkKernel", "RumpkPlatform", "RumpkArch"], path: "rumpk/Runtime",
+            exclude: ["free.c"],
+            swiftSettings: portableSettings + [.unsafeFlags(["-Xllvm", "-disable-loop-idiom-all"])]),
+    .target(name: "RumpkRuntimeC", path: "rumpk/Runtime", sources: ["free.c"],
+            publicHeadersPath: ".", cSettings: cFlags),
+    // The HAL: Swift, the system-register header, and boot, vectors and context switch in assembly.
+    .systemLibrary(name: "RumpkArch", path: hal),
+    .target(name: "RumpkCell", dependencies: ["FDT", "RumpkABI", "RumpkKernel", "RumpkPlatform", "RumpkRuntime", "RumpkArch"],
+            path: hal, exclude: halAssembly[arch]! + halOther[arch]!, swiftSettings: portableSettings),
+    .target(name: "RumpkCellAsm", path: hal, sources: halAssembly[arch]!, publicHeadersPath: ".", cSettings: cFlags),
+  ]
+}
+
+if let arch = rumkvArch {
+  let dir = "rumkv/arch/\(arch)"
+  targets += [
+    .systemLibrary(name: "RumkvSysreg", path: dir),
+    .target(name: "Rumkv", dependencies: ["FDT", "CellBundle", "RumkvCore", "StatusRecord", "VirtioCore", "RumkvSysreg"],
+            path: dir, exclude: rumkvAssembly[arch]! + ["link.ld", "module.modulemap", "sysreg.h"],
+            swiftSettings: portableSettings),
+    .target(name: "RumkvAsm", path: dir, sources: rumkvAssembly[arch]!, publicHeadersPath: ".", cSettings: cFlags),
+    .target(name: "RumkvRuntime", path: "rumkv/Runtime", publicHeadersPath: ".", cSettings: cFlags),
+  ]
+}
+
+if !embedded {
+  targets += [
     // Hosted mode: the same core as a Linux process (x86_64 context switch in assembly).
     .target(name: "RumpkHostedSwitch", path: "rumpk/Hosted/Switch"),
     .target(name: "RumpkHosted", dependencies: ["RumpkKernel", "RumpkHostedSwitch", "RumpkPlatform"],
             path: "rumpk/Hosted/Platform"),
+    // A hosted cell's entry: main() in C (it reserves the cell's memory before Swift runs), the rest
+    // in Swift. rumpk/link-hosted links it with one guest into build/hosted/GUEST.
+    .target(name: "HostedRunner", dependencies: ["RumpkKernel", "RumpkHosted", "RumpkPlatform"],
+            path: "rumpk/Hosted/Runner", sources: ["HostedMain.swift"]),
+    .target(name: "HostedRunnerC", path: "rumpk/Hosted/Runner", sources: ["entry.c"], publicHeadersPath: "."),
 
     // The orchestrator. StatusLog decodes what the status port carries (docs/decisions/A5).
     .target(name: "StatusLog", path: "deploy/StatusLog"),
@@ -53,9 +157,8 @@ if !embedded {
     .executableTarget(
       name: "rumpkctl",
       dependencies: [
-        "RumpkABI", "CellBundle", "FDT", "CLibvirt", "CLibfdt", "StatusLog", "RumpkManifest",
+        "CellBundle", "CLibvirt", "CLibfdt", "StatusLog", "RumpkManifest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"),
       ],
       path: "deploy/rumpkctl"),
 
@@ -65,7 +168,7 @@ if !embedded {
     .testTarget(name: "FDTTests", dependencies: ["FDT"], path: "Tests/FDTTests", resources: [.copy("Blobs")]),
     .testTarget(name: "VirtioTests", dependencies: ["VirtioCore"], path: "Tests/VirtioTests"),
     .testTarget(name: "BundleTests", dependencies: ["CellBundle"], path: "Tests/BundleTests"),
-    .testTarget(name: "KernelTests", dependencies: ["RumpkKernel", "RumpkHosted", "RumpkABI"], path: "Tests/KernelTests",
+    .testTarget(name: "KernelTests", dependencies: ["RumpkKernel", "RumpkION", "RumpkHosted", "RumpkABI"], path: "Tests/KernelTests",
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .testTarget(name: "BootTests", dependencies: ["QEMUHarness"], path: "Tests/BootTests"),
     .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT", "RumkvCore"], path: "Tests/RumkvTests"),
@@ -100,11 +203,10 @@ let package = Package(
   products: embedded ? [] : [
     .executable(name: "rumpkctl", targets: ["rumpkctl"]),
     // For Benchmarks/ (its own package, so `make test` never builds package-benchmark).
-    .library(name: "RumpkCore", targets: ["RumpkABI", "RumpkKernel", "RumpkHosted"]),
+    .library(name: "RumpkCore", targets: ["RumpkABI", "RumpkION", "RumpkKernel", "RumpkHosted"]),
   ],
   dependencies: embedded ? [] : [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: targets

@@ -3,6 +3,7 @@
 // on) and never crashes or reads out of bounds.
 
 import RumpkABI
+import RumpkION
 import RumpkKernel
 import XCTest
 

@@ -4,6 +4,7 @@
 // and every delivered message is compared with the model.
 
 import RumpkABI
+import RumpkION
 import RumpkKernel
 import XCTest
 

@@ -2,6 +2,7 @@
 // wraparound (many times round the ring, and across the u64 wrap), batching and reservations.
 
 import RumpkABI
+import RumpkION
 import RumpkKernel
 import XCTest
 

@@ -3,6 +3,7 @@
 
 import Foundation
 import RumpkABI
+import RumpkION
 import RumpkKernel
 import XCTest
 

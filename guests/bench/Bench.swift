@@ -3,6 +3,7 @@
 // number printed is an instruction count, identical from run to run. Uses only the ABI.
 
 import RumpkABI
+import RumpkION
 import RumpkNPL
 
 let rounds: UInt64 = 2000

@@ -6,6 +6,7 @@
 // Data area: 8 receive buffers of 2 KiB at 0-16 KiB, 8 transmit buffers of 2 KiB at 16-32 KiB.
 
 import RumpkABI
+import RumpkION
 import RumpkNPL
 
 let bufferBytes: UInt32 = 2048

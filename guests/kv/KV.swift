@@ -7,6 +7,7 @@
 // torn one. A disk with a valid log is read back and printed. Halts with 0, or 1 on any error.
 
 import RumpkABI
+import RumpkION
 import RumpkNPL
 
 let logSectors: UInt32 = 8

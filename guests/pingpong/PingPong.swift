@@ -7,6 +7,7 @@
 // Expected: "pingpong: 10000 messages, checksum 0x…" with the value the test computes.
 
 import RumpkABI
+import RumpkION
 import RumpkNPL
 
 let messageCount: UInt64 = 10_000

@@ -5,6 +5,7 @@
 // peer input.
 
 import RumpkABI
+import RumpkION
 
 public struct DeviceChannel: ~Copyable {
   /// map flags of ABI v1: writable, and "the address argument is a channel name".

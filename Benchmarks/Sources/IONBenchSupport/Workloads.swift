@@ -6,6 +6,7 @@
 import CSPSCRing
 import DequeModule
 import Foundation
+import RumpkION
 import RumpkKernel
 import Synchronization
 

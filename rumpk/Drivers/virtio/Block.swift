@@ -2,6 +2,7 @@
 // chain (request header, the NPL's data-area bytes, status byte); data moves by DMA straight between
 // the disk and the data area. Polled: `poll()` does everything and is what an interrupt would wake.
 
+import RumpkION
 import RumpkKernel
 import VirtioCore
 

@@ -3,6 +3,7 @@
 // now wait in a small stash, so the driver never has to drop one; drivers accept a request only while
 // the stash could hold its completion, which bounds everything in flight.
 
+import RumpkION
 import RumpkKernel
 import VirtioCore
 

@@ -3,6 +3,7 @@
 // buffer the NPL posted is filled by the device directly, a frame the NPL wrote is sent from where
 // it lies. No offloads are negotiated, so the header is all zeroes on transmit.
 
+import RumpkION
 import RumpkKernel
 import VirtioCore
 

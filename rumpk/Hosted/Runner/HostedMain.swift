@@ -1,4 +1,4 @@
-// The entry of a hosted cell executable (built by rumpk/build-hosted, never by SwiftPM): runs the
+// The entry of a hosted cell executable (compiled by SwiftPM, linked by rumpk/link-hosted): runs the
 // guest's npl_main on the hosted kernel and exits with its halt code.
 
 import RumpkHosted
