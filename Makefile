@@ -30,7 +30,7 @@ images: deps
 host: deps
 	$(SWIFT) build
 
-# `make test` ends with a short bounded run of every fuzz target on its committed corpus; `make fuzz`
+# `make test` ends with a short bounded run of every fuzz target on its seeds (and earlier finds); `make fuzz`
 # runs each for FUZZ_TIME seconds. Findings and new corpus entries go to build/fuzz (Tests/Fuzz/README.md).
 FUZZ_SMOKE ?= 4
 FUZZ_TIME  ?= 60
