@@ -8,7 +8,7 @@ BUILD   := build
 SWIFT   ?= swift
 RUMPKCTL = .build/debug/rumpkctl
 
-.PHONY: all deps images host test demo bench clean
+.PHONY: all deps images host test demo bench fuzz clean
 
 all: images host
 
@@ -30,8 +30,17 @@ images: deps
 host: deps
 	$(SWIFT) build
 
+# `make test` ends with a short bounded run of every fuzz target on its seeds (and earlier finds); `make fuzz`
+# runs each for FUZZ_TIME seconds. Findings and new corpus entries go to build/fuzz (Tests/Fuzz/README.md).
+FUZZ_SMOKE ?= 4
+FUZZ_TIME  ?= 60
+
 test: images host
 	$(SWIFT) test
+	@Tests/Fuzz/run $(FUZZ_SMOKE)
+
+fuzz: deps
+	@Tests/Fuzz/run $(FUZZ_TIME)
 
 # The main job: a Rumkv node under libvirt runs the hello cell; then the cell boots directly on both
 # architectures. State (definitions, console logs, exit records) goes to build/state.

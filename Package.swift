@@ -151,12 +151,14 @@ if !embedded {
     .systemLibrary(name: "CLibvirt", path: "deploy/CLibvirt", pkgConfig: "libvirt",
                    providers: [.apt(["libvirt-dev"])]),
     .systemLibrary(name: "CLibfdt", path: "deploy/CLibfdt", providers: [.apt(["libfdt-dev"])]),
+    // Manifest parsing and validation, shared by rumpkctl and the manifest fuzz target.
+    .target(name: "RumpkManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            path: "deploy/RumpkManifest"),
     .executableTarget(
       name: "rumpkctl",
       dependencies: [
-        "CellBundle", "CLibvirt", "CLibfdt", "StatusLog",
+        "CellBundle", "CLibvirt", "CLibfdt", "StatusLog", "RumpkManifest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "TOMLKit", package: "TOMLKit"),
       ],
       path: "deploy/rumpkctl"),
 
@@ -171,7 +173,28 @@ if !embedded {
     .testTarget(name: "BootTests", dependencies: ["QEMUHarness"], path: "Tests/BootTests"),
     .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT", "RumkvCore"], path: "Tests/RumkvTests"),
     .testTarget(name: "DeployTests", dependencies: ["QEMUHarness", "StatusLog", "StatusRecord", "rumpkctl"], path: "Tests/DeployTests"),
+    .testTarget(name: "ManifestTests", dependencies: ["RumpkManifest"], path: "Tests/ManifestTests"),
   ]
+}
+
+// Fuzz targets (Tests/Fuzz/<dir>, one libFuzzer executable each), declared only under RUMPK_FUZZ=1:
+// libFuzzer supplies main, so they link only with `swift build --sanitize=fuzzer` and the flags in
+// Tests/Fuzz/run (`make fuzz`); plain `swift build` / `swift test` never see them.
+if ProcessInfo.processInfo.environment["RUMPK_FUZZ"] == "1" && !embedded {
+  let fuzzTargets: [(dir: String, dependencies: [Target.Dependency])] = [
+    ("fdt", ["FDT"]),
+    ("boardtree", ["FDT", "RumkvCore"]),
+    ("discovery", ["FDT"]),
+    ("bundle", ["CellBundle"]),
+    ("elf", ["CellBundle", "RumkvCore"]),
+    ("nodeconfig", ["FDT", "RumkvCore", "StatusLog"]),
+    ("manifest", ["RumpkManifest"]),
+    ("status", ["StatusLog", "StatusRecord"]),
+  ]
+  targets += fuzzTargets.map { t in
+    .executableTarget(name: "fuzz-\(t.dir)", dependencies: t.dependencies, path: "Tests/Fuzz/\(t.dir)",
+                      exclude: ["corpus"], swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+  }
 }
 
 let package = Package(

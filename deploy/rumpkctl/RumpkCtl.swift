@@ -10,11 +10,9 @@ struct RumpkCtl: ParsableCommand {
     subcommands: [Run.self, Hosted.self, Guests.self, Start.self, Stop.self, Status.self, List.self, Logs.self, Doctor.self])
 }
 
-/// The architectures a cell image is built for.
-enum Arch: String, ExpressibleByArgument, CaseIterable {
-  case aarch64
-  case riscv64
-}
+/// Arch (from RumpkManifest, which every file here sees through ManifestModule.swift) as a
+/// command-line value.
+extension Arch: ExpressibleByArgument {}
 
 /// A failure the user can fix: one line saying what is wrong and what to do.
 struct UserError: Error, CustomStringConvertible {

@@ -7,65 +7,78 @@ import Foundation
 import TOMLKit
 
 /// What a cell is: which guest image it runs and what it owns on its node.
-struct CellManifest: Equatable, Sendable {
-  var name: String
-  var guest: String
-  var arch: Arch
+public struct CellManifest: Equatable, Sendable {
+  public var name: String
+  public var guest: String
+  public var arch: Arch
   /// The cell's RAM window, MiB.
-  var memoryMiB: Int
+  public var memoryMiB: Int
   /// Physical CPUs the cell owns.
-  var cpus: Int
-  var restart: RestartPolicy
+  public var cpus: Int
+  public var restart: RestartPolicy
 }
 
 /// What rumpkctl does when a cell ends. Parsed and validated now; acted on by `monitor` later.
-enum RestartPolicy: String, CaseIterable, Sendable {
+public enum RestartPolicy: String, CaseIterable, Sendable {
   case never
   case onFailure = "on-failure"
   case always
 }
 
 /// The node (one libvirt domain running Rumkv) that hosts the cells.
-struct NodeSettings: Equatable, Sendable {
+public struct NodeSettings: Equatable, Sendable {
   /// The board's RAM, MiB. Rumkv is linked at 0x70000000, so the board needs RAM past it.
-  var memoryMiB: Int = NodeSettings.defaultMemoryMiB
+  public var memoryMiB: Int = NodeSettings.defaultMemoryMiB
 
-  static let defaultMemoryMiB = 1024
-  static let minimumMemoryMiB = 1024
-  static let maximumMemoryMiB = 16384
+  public static let defaultMemoryMiB = 1024
+  public static let minimumMemoryMiB = 1024
+  public static let maximumMemoryMiB = 16384
+
+  public init() {}
 }
 
 /// A manifest for one cell that runs alone on its own node.
-struct CellDeployment: Equatable, Sendable {
-  var cell: CellManifest
-  var node: NodeSettings
+public struct CellDeployment: Equatable, Sendable {
+  public var cell: CellManifest
+  public var node: NodeSettings
   /// Where it was read from (for messages and the state record).
-  var file: String
+  public var file: String
 }
 
 /// A manifest problem: `FILE: key 'KEY': PROBLEM` (or `FILE: PROBLEM` when no key is involved).
-struct ManifestError: Error, Equatable, CustomStringConvertible {
-  var file: String
-  var key: String?
-  var problem: String
+public struct ManifestError: Error, Equatable, CustomStringConvertible {
+  public var file: String
+  public var key: String?
+  public var problem: String
 
-  var description: String {
+  public init(file: String, key: String?, problem: String) {
+    self.file = file
+    self.key = key
+    self.problem = problem
+  }
+
+  public var description: String {
     if let key { return "\(file): key '\(key)': \(problem)" }
     return "\(file): \(problem)"
   }
 }
 
 /// What the parser checks names against.
-struct ManifestContext: Sendable {
+public struct ManifestContext: Sendable {
   /// Guests that exist in the project (folders of guests/).
-  var knownGuests: [String]
+  public var knownGuests: [String]
   /// Architectures `start` can deploy today.
-  var deployableArches: [Arch] = [.aarch64]
+  public var deployableArches: [Arch]
+
+  public init(knownGuests: [String], deployableArches: [Arch] = [.aarch64]) {
+    self.knownGuests = knownGuests
+    self.deployableArches = deployableArches
+  }
 }
 
 extension CellDeployment {
   /// Reads and validates a cell manifest file.
-  static func load(_ url: URL, displayPath: String, context: ManifestContext) throws(ManifestError) -> CellDeployment {
+  public static func load(_ url: URL, displayPath: String, context: ManifestContext) throws(ManifestError) -> CellDeployment {
     let text: String
     do {
       text = try String(contentsOf: url, encoding: .utf8)
@@ -76,15 +89,18 @@ extension CellDeployment {
   }
 
   /// Parses the text of a cell manifest: `[cell]` (required) and `[node]` (optional).
-  static func parse(_ text: String, file: String, context: ManifestContext) throws(ManifestError) -> CellDeployment {
+  public static func parse(_ text: String, file: String, context: ManifestContext) throws(ManifestError) -> CellDeployment {
+    if let found = TOMLPreflight.firstProblem(in: text) {
+      throw ManifestError(file: file, key: nil, problem: "not valid TOML at line \(found.line): \(found.problem)")
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)
     } catch let error as TOMLParseError {
       throw ManifestError(file: file, key: nil,
-                          problem: "not valid TOML at line \(error.source.begin.line): \(error.description)")
+                          problem: "not valid TOML at line \(error.source.begin.line): \(escaped(error.description, quotes: false))")
     } catch {
-      throw ManifestError(file: file, key: nil, problem: "not valid TOML: \(error)")
+      throw ManifestError(file: file, key: nil, problem: "not valid TOML: \(escaped("\(error)", quotes: false))")
     }
     var top = TableReader(root, file: file, path: nil, place: "the top level")
     let cellTable = try top.table("cell", required: true)!
@@ -101,11 +117,11 @@ extension CellDeployment {
 }
 
 extension CellManifest {
-  static let maxNameLength = 31  // a cell's name is also its bundle entry name (A2)
+  public static let maxNameLength = 31  // a cell's name is also its bundle entry name (A2)
 
   /// Parses one cell table. `path` is where the table sits (`cell`, later `cells[2]`); keys inside
   /// the manifest's own `[cell]` table are reported by their bare name.
-  static func parse(table: TOMLTable, at path: String, file: String, context: ManifestContext) throws(ManifestError) -> CellManifest {
+  public static func parse(table: TOMLTable, at path: String, file: String, context: ManifestContext) throws(ManifestError) -> CellManifest {
     var t = TableReader(table, file: file, path: path == "cell" ? nil : path, place: "[\(path)]")
 
     let name = try t.string("name", required: true)!
@@ -152,7 +168,7 @@ extension CellManifest {
 }
 
 extension NodeSettings {
-  static func parse(table: TOMLTable, at path: String, file: String) throws(ManifestError) -> NodeSettings {
+  public static func parse(table: TOMLTable, at path: String, file: String) throws(ManifestError) -> NodeSettings {
     var t = TableReader(table, file: file, path: path, place: "[\(path)]")
     var node = NodeSettings()
     if let memory = try t.int("memory", required: false, what: "an integer number of MiB") {
@@ -234,11 +250,36 @@ func describe(_ v: TOMLValueConvertible) -> String {
   }
 }
 
-func quoted(_ s: String) -> String {
-  "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+/// `s` in double quotes as a TOML basic string: backslash, quote and control characters escaped, so
+/// a message stays on one line and a manifest cannot drive the terminal (a name holding a newline
+/// split the line: found by the manifest fuzz target).
+public func quoted(_ s: String) -> String {
+  "\"" + escaped(s, quotes: true) + "\""
 }
 
-func describeFileError(_ error: Error) -> String {
+/// `s` with control characters (and line and paragraph separators) written as TOML escapes, and
+/// with backslash and quote escaped too when `quotes`: text from a manifest or from TOMLKit's
+/// messages (which quote the offending character as it is) kept to one line of printable text.
+func escaped(_ s: String, quotes: Bool) -> String {
+  var out = ""
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "\\" where quotes: out += "\\\\"
+    case "\"" where quotes: out += "\\\""
+    case "\n": out += "\\n"
+    case "\t": out += "\\t"
+    case "\r": out += "\\r"
+    case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .lineSeparator
+                 || scalar.properties.generalCategory == .paragraphSeparator:
+      let hex = String(scalar.value, radix: 16, uppercase: true)
+      out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
+}
+
+public func describeFileError(_ error: Error) -> String {
   let ns = error as NSError
   if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
     return String(cString: strerror(Int32(underlying.code)))
