@@ -6,6 +6,7 @@ GUESTS  := $(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.swift))))
 GUESTS  := $(sort $(GUESTS))
 BUILD   := build
 SWIFT   ?= swift
+SHELL   := /bin/bash
 RUMPKCTL = .build/debug/rumpkctl
 
 .PHONY: all deps images host test demo bench fuzz clean
@@ -35,9 +36,15 @@ host: deps
 FUZZ_SMOKE ?= 4
 FUZZ_TIME  ?= 60
 
+# The unit and QEMU tests, then the fuzz targets' short run; the last line counts both (XCTest's
+# executed tests less its failures, and each fuzz target that ran clean).
 test: images host
-	$(SWIFT) test
-	@Tests/Fuzz/run $(FUZZ_SMOKE)
+	@set -o pipefail; $(SWIFT) test 2>&1 | tee $(BUILD)/swift-test.log
+	@set -o pipefail; Tests/Fuzz/run $(FUZZ_SMOKE) 2>&1 | tee $(BUILD)/fuzz-test.log
+	@n=$$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' $(BUILD)/swift-test.log | tail -1 | \
+	  sed -E 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2/'); \
+	  fuzzed=$$(grep -cE '^fuzz [a-z]+: ok' $(BUILD)/fuzz-test.log); \
+	  echo "tests: $$(( $${n% *} - $${n#* } + fuzzed )) passed, $${n#* } failed"
 
 fuzz: deps
 	@Tests/Fuzz/run $(FUZZ_TIME)
