@@ -74,7 +74,7 @@ final class CoreTests: XCTestCase {
                           sysTable: PhysicalRange(base: 0x5000_0000, size: 0x1000)!,
                           bundle: PhysicalRange(base: 0x4800_0000, size: 0x10_0000)!)
 
-  /// Board trees read during the test: a table's names point into its tree, so each lives until
+  /// BoardDescription trees read during the test: a table's names point into its tree, so each lives until
   /// the test ends.
   var boards: [UnsafeMutableRawBufferPointer] = []
   override func tearDown() {
@@ -86,7 +86,7 @@ final class CoreTests: XCTestCase {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
     boards.append(buffer)
     let fdt = try board(cell: cell, buffer: buffer)
-    do throws(Refusal) { return .success(try NodeConfig.read(Board(fdt), layout: layout)) }
+    do throws(Refusal) { return .success(try NodeConfig.read(BoardDescription(fdt), layout: layout)) }
     catch { return .failure(error) }
   }
 
@@ -292,7 +292,7 @@ final class CoreTests: XCTestCase {
     let boardBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
     defer { boardBuffer.deallocate() }
     let fdt = try board(cell: CoreTests.goodCell, buffer: boardBuffer)
-    let b = Board(fdt)
+    let b = BoardDescription(fdt)
     guard case .success(let t) = try read(CoreTests.goodCell) else { return XCTFail(output) }
     let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
     defer { out.deallocate() }
@@ -319,7 +319,7 @@ final class CoreTests: XCTestCase {
     for (base, why) in [(UInt64(0), BoardValueProblem.atZero), (0xFFFF_FFFF_FFFF_0000, .outsideDevices)] {
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
       defer { buffer.deallocate() }
-      let b = Board(try board(cell: CoreTests.goodCell, buffer: buffer, uart: base))
+      let b = BoardDescription(try board(cell: CoreTests.goodCell, buffer: buffer, uart: base))
       XCTAssertNil(b.uart)
       XCTAssertNil(b.uartNode)
       XCTAssertEqual(b.uartProblem, why)

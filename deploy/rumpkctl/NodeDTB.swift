@@ -12,7 +12,7 @@ enum NodeDTB {
   }
 
   /// Runs QEMU only to write the board tree of `board` to `file`.
-  static func dumpBoard(_ board: Board, qemu: String, to file: URL) throws -> [UInt8] {
+  static func dumpBoard(_ board: NodeMachine, qemu: String, to file: URL) throws -> [UInt8] {
     try? FileManager.default.removeItem(at: file)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: qemu)

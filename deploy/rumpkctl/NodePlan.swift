@@ -3,8 +3,9 @@
 
 import Foundation
 
-/// The QEMU board every aarch64 node runs on. The DTB is dumped with exactly these options.
-struct Board: Equatable, Sendable {
+/// The QEMU machine every aarch64 node runs on (the board the node boots). The DTB is dumped with
+/// exactly these options.
+struct NodeMachine: Equatable, Sendable {
   var machine = "virt"
   var machineOptions = ["virtualization=on", "gic-version=3"]
   var cpuModel = "cortex-a72"
@@ -15,7 +16,7 @@ struct Board: Equatable, Sendable {
   static let ramBase: UInt64 = 0x4000_0000
   /// QEMU's loader puts the initrd (the bundle) at RAM base + min(RAM / 2, 128 MiB); cell windows
   /// must end below it.
-  var bundleAddress: UInt64 { Board.ramBase + UInt64(min(memoryMiB / 2, 128)) << 20 }
+  var bundleAddress: UInt64 { NodeMachine.ramBase + UInt64(min(memoryMiB / 2, 128)) << 20 }
 
   /// The QEMU options that describe this board (shared by the DTB dump and, through libvirt, the
   /// domain): what libvirt derives from the XML, spelled the way QEMU takes it.
@@ -36,21 +37,21 @@ struct CellPlacement: Equatable, Sendable {
 struct NodePlan: Equatable, Sendable {
   /// The node's name: the libvirt domain's name.
   var name: String
-  var board: Board
+  var board: NodeMachine
   var cells: [CellPlacement]
 
   /// Lays the cells out from the bottom of RAM, in order, on consecutive CPUs.
   static func make(name: String, cells: [CellManifest], node: NodeSettings) throws -> NodePlan {
     let cpuCount = max(1, cells.reduce(0) { $0 + $1.cpus })
-    let board = Board(memoryMiB: node.memoryMiB, cpus: cpuCount)
+    let board = NodeMachine(memoryMiB: node.memoryMiB, cpus: cpuCount)
     var placements: [CellPlacement] = []
-    var base = Board.ramBase
+    var base = NodeMachine.ramBase
     var cpu: UInt32 = 0
     for cell in cells {
       let size = UInt64(cell.memoryMiB) << 20
       guard base + size <= board.bundleAddress else {
-        let room = (board.bundleAddress - Board.ramBase) >> 20
-        throw UserError("cell '\(cell.name)' needs \(cell.memoryMiB) MiB but cell windows on this node must fit in the \(room) MiB from 0x\(hex(Board.ramBase)) to the bundle at 0x\(hex(board.bundleAddress))")
+        let room = (board.bundleAddress - NodeMachine.ramBase) >> 20
+        throw UserError("cell '\(cell.name)' needs \(cell.memoryMiB) MiB but cell windows on this node must fit in the \(room) MiB from 0x\(hex(NodeMachine.ramBase)) to the bundle at 0x\(hex(board.bundleAddress))")
       }
       placements.append(CellPlacement(cell: cell, windowBase: base, windowSize: size,
                                       cpuIDs: (0..<UInt32(cell.cpus)).map { cpu + $0 }))

@@ -85,8 +85,8 @@ public enum BoardTree {
   }
 }
 
-/// What Rumkv takes from the board tree besides /rumkv.
-public struct Board {
+/// What Rumkv takes from the board tree besides /rumkv: a description of the board it runs on.
+public struct BoardDescription {
   public let fdt: FDT
   /// The console UART: the node /chosen/stdout-path names (else the first PL011), and its first reg
   /// entry once it passed BoardValues.device (PL011 registers, below deviceLimit). A UART whose reg
@@ -113,7 +113,7 @@ public struct Board {
     var uartProblem: BoardValueProblem? = nil
     if let n = uartNode {
       do throws(BoardValueProblem) {
-        let r = try BoardValues.device(fdt.reg(n, index: 0), registers: Board.uartRegisterBytes, below: Board.deviceLimit)
+        let r = try BoardValues.device(fdt.reg(n, index: 0), registers: BoardDescription.uartRegisterBytes, below: BoardDescription.deviceLimit)
         uart = PhysicalRange(base: r.base, size: r.size)
       } catch {
         uartProblem = error

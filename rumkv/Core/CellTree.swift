@@ -12,7 +12,7 @@ public enum CellTree {
 
   /// Writes the tree into `buffer`; returns its size. `arch` adds architecture nodes under the root.
   public static func write(
-    into buffer: UnsafeMutableRawBufferPointer, board: Board, cell: Cell,
+    into buffer: UnsafeMutableRawBufferPointer, board: BoardDescription, cell: Cell,
     arch: (inout FDTWriter) throws(FDTError) -> Void
   ) throws(FDTError) -> Int {
     let fdt = board.fdt

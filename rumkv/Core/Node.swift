@@ -11,9 +11,9 @@ public enum Node {
   /// `archTree` adds the architecture's nodes to each cell tree. Returns the cells with entry
   /// point and DTB address filled in.
   public static func prepare(
-    board: Board, layout: NodeLayout, bundle: UnsafeRawBufferPointer?, machine: UInt16,
+    board: BoardDescription, layout: NodeLayout, bundle: UnsafeRawBufferPointer?, machine: UInt16,
     memory: (PhysicalRange) -> GuestMemory,
-    archTree: (inout FDTWriter, Board, Cell) throws(FDTError) -> Void
+    archTree: (inout FDTWriter, BoardDescription, Cell) throws(FDTError) -> Void
   ) throws(Refusal) -> CellTable {
     var table = try NodeConfig.read(board, layout: layout)
     guard let bundle else {

@@ -28,7 +28,7 @@ public enum NodeConfig {
   /// Reads and validates /rumkv. Guarantees on return: 1...CellTable.capacity cells, each with a
   /// valid name and image name, a 2 MiB aligned window inside RAM and clear of `layout` and of the
   /// other windows, at least one CPU the board has and no CPU shared with another cell.
-  public static func read(_ board: Board, layout: NodeLayout) throws(Refusal) -> CellTable {
+  public static func read(_ board: BoardDescription, layout: NodeLayout) throws(Refusal) -> CellTable {
     let fdt = board.fdt
     guard let rumkv = fdt.node(path: "/rumkv") else {
       Console.begin()
@@ -78,7 +78,7 @@ public enum NodeConfig {
   }
 
   /// One cell@N node. Checks everything that concerns this cell alone.
-  static func readCell(_ board: Board, _ node: FDTNode, layout: NodeLayout) throws(Refusal) -> Cell {
+  static func readCell(_ board: BoardDescription, _ node: FDTNode, layout: NodeLayout) throws(Refusal) -> Cell {
     let fdt = board.fdt
     var cell = Cell()
     cell.node = node

@@ -2,7 +2,7 @@
 // tree copied out of guest-writable RAM into Rumkv's own buffer, shrunk and validated, then read for
 // the console UART, /chosen and the CPUs and RAM. Checked promises: a copy never leaves the buffer,
 // a tree the reader accepts is still accepted after the copy (Rumkv must not refuse a good board),
-// with the same nodes, and the Board it yields names ranges that do not wrap.
+// with the same nodes, and the BoardDescription it yields names ranges that do not wrap.
 // The kernel's own discovery (rumpk/HAL/<arch>/Board.swift) is arch code; see ../README.md.
 
 import FDT
@@ -17,7 +17,7 @@ nonisolated(unsafe) let ram = UnsafeMutableRawBufferPointer.allocate(byteCount: 
 nonisolated(unsafe) var ramInitialised = false
 
 /// Assumes libFuzzer's contract: `data` holds `size` readable bytes for the duration of the call.
-/// Guarantees: returns 0; traps only when BoardTree or Board breaks a documented promise.
+/// Guarantees: returns 0; traps only when BoardTree or BoardDescription breaks a documented promise.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBoardTree(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   guard let data, size >= FDTHeader.size, size <= ram.count else { return 0 }
@@ -42,7 +42,7 @@ public func fuzzBoardTree(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   guard let base = copy.bytes.baseAddress, base == UnsafeRawPointer(buffer.baseAddress!),
         copy.totalSize <= buffer.count else { fatalError("the copy does not lie in the buffer") }
   if let original, nodeCount(original) != nodeCount(copy) { fatalError("the copy lost nodes") }
-  discover(Board(copy))
+  discover(BoardDescription(copy))
   return 0
 }
 
@@ -53,10 +53,10 @@ func nodeCount(_ fdt: FDT) -> Int {
 }
 
 /// Assumes `board` was made from a validated tree. Reads everything Rumkv reads at boot.
-func discover(_ board: Board) {
+func discover(_ board: BoardDescription) {
   if let uart = board.uart {
-    guard uart.base != 0, uart.size >= Board.uartRegisterBytes, !uart.base.addingReportingOverflow(uart.size).overflow,
-          uart.end <= Board.deviceLimit, board.uartProblem == nil else { fatalError("Board took a UART BoardValues refuses: \(uart)") }
+    guard uart.base != 0, uart.size >= BoardDescription.uartRegisterBytes, !uart.base.addingReportingOverflow(uart.size).overflow,
+          uart.end <= BoardDescription.deviceLimit, board.uartProblem == nil else { fatalError("BoardDescription took a UART BoardValues refuses: \(uart)") }
   }
   if let initrd = board.initrd {
     guard let i = board.fdt.initrd, initrd.base == i.start, initrd.end == i.end else { fatalError("initrd differs from /chosen") }

@@ -29,7 +29,7 @@ public func fuzzNodeConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
   guard let fdt = try? FDT(UnsafeRawBufferPointer(start: data, count: size)) else { return 0 }
   Console.sink = capture
   printed.removeAll(keepingCapacity: true)
-  let board = Board(fdt)
+  let board = BoardDescription(fdt)
   let table: CellTable
   do throws(Refusal) {
     table = try NodeConfig.read(board, layout: layout)
@@ -67,7 +67,7 @@ func checkRefusedRecord() {
 
 /// Assumes `table` came from NodeConfig.read(board, layout:). Traps unless it holds what read
 /// guarantees.
-func checkTable(_ table: CellTable, _ board: Board) {
+func checkTable(_ table: CellTable, _ board: BoardDescription) {
   guard (1...CellTable.capacity).contains(table.count) else { fatalError("\(table.count) cells") }
   for i in 0..<table.count {
     let c = table[i]
@@ -96,7 +96,7 @@ func checkTable(_ table: CellTable, _ board: Board) {
 /// Assumes `cell` came from NodeConfig.read(board, layout:). Writes its tree into the space
 /// CellTree reserves, with a /psci node standing for the architecture's; traps unless the result
 /// is a valid tree whose /memory is the cell's window.
-func writeTree(_ board: Board, _ cell: Cell) {
+func writeTree(_ board: BoardDescription, _ cell: Cell) {
   let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(CellTree.reservedSize), alignment: 8)
   defer { buffer.deallocate() }
   let size: Int

@@ -106,7 +106,7 @@ func boot(_ loaderX0: UInt) throws(Refusal) -> Never {
     Console.end()
     throw Refusal(code: ExitCode.refused)
   }
-  let board = Board(fdt)
+  let board = BoardDescription(fdt)
   if let uart = board.uart { UART.base = UInt(uart.base) }
   if let problem = board.uartProblem {
     Console.begin()
@@ -215,7 +215,7 @@ func outOfPages(_ cell: Cell) -> Refusal {
 
 /// The aarch64 nodes of a cell tree: PSCI through hvc (Rumkv answers it) and the architected timer,
 /// copied from the board (its PPIs need no interrupt controller in the tree to be harmless).
-func addArchNodes(_ w: inout FDTWriter, _ board: Board, _ cell: Cell) throws(FDTError) {
+func addArchNodes(_ w: inout FDTWriter, _ board: BoardDescription, _ cell: Cell) throws(FDTError) {
   try w.beginNode("psci")
   try w.propertyString("compatible", "arm,psci-1.0")
   try w.propertyString("method", "hvc")

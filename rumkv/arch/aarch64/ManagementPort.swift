@@ -17,10 +17,10 @@ enum ManagementPort {
     // A walk, not forEachCompatible: a walk node carries its parent's cell counts, while reg() of a
     // plain node searches the tree for its parent (32 transports made that 0.7 M instructions).
     fdt.walk { node in
-      // Checked as every device Rumkv touches with the MMU off (Board.deviceLimit, K10).
+      // Checked as every device Rumkv touches with the MMU off (BoardDescription.deviceLimit, K10).
       if fdt.isCompatible(node, "virtio,mmio"),
          let reg = try? BoardValues.device(fdt.reg(node, index: 0), registers: VirtioMMIO.registerBytes,
-                                           below: Board.deviceLimit) {
+                                           below: BoardDescription.deviceLimit) {
         found = ConsolePort.transport(at: UInt(reg.base)) ?? found
       }
       return true  // the last console in tree order, as the kernel's status port
