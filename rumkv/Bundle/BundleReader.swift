@@ -100,12 +100,6 @@ func bytesEqual(_ a: UnsafeRawBufferPointer, _ s: StaticString) -> Bool {
   return true
 }
 
-@inline(__always) func le16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
-  UInt16(b[o]) | UInt16(b[o + 1]) << 8
-}
-@inline(__always) func le32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-  UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
-}
-@inline(__always) func le64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 {
-  UInt64(le32(b, o)) | UInt64(le32(b, o + 4)) << 32
-}
+@inline(__always) func le16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { LittleEndian.u16(b, o) }
+@inline(__always) func le32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 { LittleEndian.u32(b, o) }
+@inline(__always) func le64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 { LittleEndian.u64(b, o) }

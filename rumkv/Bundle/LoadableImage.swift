@@ -6,10 +6,10 @@
 // No heap; usable on the host (rumpkctl) and in Embedded code.
 
 public enum LoadableImage {
-  static let headerSize = 64
-  static let programHeaderSize = 56
-  static let maxProgramHeaders = 64
-  static let ptLoad: UInt32 = 1
+  static let headerSize = ELFLayout.headerSize
+  static let programHeaderSize = ELFLayout.programHeaderSize
+  static let maxProgramHeaders = ELFLayout.maxProgramHeaders
+  static let ptLoad = ELFLayout.ptLoad
 
   /// Bytes the compact form of `elf` needs, or nil when `elf` is not a little-endian ELF64 file
   /// whose program header table and PT_LOAD file ranges lie inside it (the caller then bundles the
@@ -52,11 +52,11 @@ public enum LoadableImage {
   /// The program header table (offset, entries) and how many PT_LOADs it has, with every PT_LOAD's
   /// file range checked to lie inside `elf`.
   static func loads(_ elf: UnsafeRawBufferPointer) -> (phoff: Int, phnum: Int, count: Int)? {
-    guard elf.count >= headerSize, elf[0] == 0x7F, elf[1] == 0x45, elf[2] == 0x4C, elf[3] == 0x46,
+    guard elf.count >= headerSize, ELFLayout.hasMagic(elf),
           elf[4] == 2, elf[5] == 1 else { return nil }
-    let phoff = le64(elf, 32)
-    let phnum = Int(le16(elf, 56))
-    guard Int(le16(elf, 54)) == programHeaderSize, phnum >= 1, phnum <= maxProgramHeaders,
+    let phoff = le64(elf, ELFLayout.programHeaderOffsetField)
+    let phnum = Int(le16(elf, ELFLayout.programHeaderCountField))
+    guard Int(le16(elf, ELFLayout.programHeaderSizeField)) == programHeaderSize, phnum >= 1, phnum <= maxProgramHeaders,
           phoff <= UInt64(elf.count), UInt64(elf.count) - phoff >= UInt64(phnum * programHeaderSize)
     else { return nil }
     let table = (phoff: Int(phoff), phnum: phnum, count: 0)

@@ -3,13 +3,15 @@
 // from outside and is checked before use; all segments are validated before the first byte is
 // written, so a refused image leaves the window untouched.
 
+import CellBundle
+
 public enum ELFLoader {
-  public static let machineAArch64: UInt16 = 183
-  public static let machineRISCV: UInt16 = 243
-  static let ptLoad: UInt32 = 1
-  static let headerSize = 64
-  static let programHeaderSize = 56
-  static let maxProgramHeaders = 64
+  public static let machineAArch64 = ELFLayout.machineAArch64
+  public static let machineRISCV = ELFLayout.machineRISCV
+  static let ptLoad = ELFLayout.ptLoad
+  static let headerSize = ELFLayout.headerSize
+  static let programHeaderSize = ELFLayout.programHeaderSize
+  static let maxProgramHeaders = ELFLayout.maxProgramHeaders
 
   public struct Segment {
     public var offset: UInt64
@@ -24,15 +26,14 @@ public enum ELFLoader {
   public static func load(_ image: UnsafeRawBufferPointer, into memory: GuestMemory, machine: UInt16,
                           reserved: PhysicalRange, cell: Cell) throws(Refusal) -> UInt64 {
     let b = image
-    guard b.count >= headerSize, b[0] == 0x7F, b[1] == UInt8(ascii: "E"), b[2] == UInt8(ascii: "L"),
-          b[3] == UInt8(ascii: "F") else { throw refuse(cell, "is not an ELF file") }
+    guard b.count >= headerSize, ELFLayout.hasMagic(b) else { throw refuse(cell, "is not an ELF file") }
     guard b[4] == 2, b[5] == 1 else { throw refuse(cell, "is not a little-endian ELF64 file") }
     guard le16(b, 16) == 2 else { throw refuse(cell, "is not an executable (ET_EXEC)") }
     guard le16(b, 18) == machine else { throw refuse(cell, "is built for another machine") }
     let entry = le64(b, 24)
-    let phoff = le64(b, 32)
-    let phentsize = Int(le16(b, 54))
-    let phnum = Int(le16(b, 56))
+    let phoff = le64(b, ELFLayout.programHeaderOffsetField)
+    let phentsize = Int(le16(b, ELFLayout.programHeaderSizeField))
+    let phnum = Int(le16(b, ELFLayout.programHeaderCountField))
     guard phentsize == programHeaderSize, phnum >= 1, phnum <= maxProgramHeaders,
           phoff <= UInt64(b.count), UInt64(b.count) - phoff >= UInt64(phnum * phentsize)
     else { throw refuse(cell, "has a malformed program header table") }
@@ -115,11 +116,7 @@ public enum ELFLoader {
     Console.put("' ")
   }
 
-  static func le16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o + 1]) << 8 }
-  static func le32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-    UInt32(le16(b, o)) | UInt32(le16(b, o + 2)) << 16
-  }
-  static func le64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 {
-    UInt64(le32(b, o)) | UInt64(le32(b, o + 4)) << 32
-  }
+  static func le16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { LittleEndian.u16(b, o) }
+  static func le32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 { LittleEndian.u32(b, o) }
+  static func le64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 { LittleEndian.u64(b, o) }
 }
