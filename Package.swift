@@ -172,7 +172,7 @@ if !embedded {
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .testTarget(name: "BootTests", dependencies: ["QEMUHarness"], path: "Tests/BootTests"),
     .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT", "RumkvCore"], path: "Tests/RumkvTests"),
-    .testTarget(name: "DeployTests", dependencies: ["QEMUHarness", "StatusLog", "StatusRecord", "rumpkctl"], path: "Tests/DeployTests"),
+    .testTarget(name: "DeployTests", dependencies: ["QEMUHarness", "StatusLog", "StatusRecord", "RumpkManifest", "rumpkctl"], path: "Tests/DeployTests"),
     .testTarget(name: "ManifestTests", dependencies: ["RumpkManifest"], path: "Tests/ManifestTests"),
   ]
 }
