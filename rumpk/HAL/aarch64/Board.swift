@@ -50,11 +50,16 @@ struct Board {
     let kinds = FDTNameSet("arm,pl011\0arm,gic-v3\0arm,armv8-timer\0virtio,mmio\0")  // bits: Discovery.pl011 etc.
     var found = Discovery()
     var rootChildren = FDTRootIndex()  // /chosen comes last in QEMU's tree: stdout-path is resolved after
+    // Every virtio-mmio transport, for the status port: a list of its own, not a field of Discovery,
+    // which the walk passes around on every node (a bigger Discovery cost 2.5 k instructions a boot).
+    var virtio = VirtioTransportList()
     let fdt: FDT
     do throws(FDTError) {
       fdt = try FDT.at(UnsafeRawPointer(bitPattern: dtbAddress)!, maxSize: BoardValues.treeSizeLimit) { fdt, n in
         rootChildren.visit(n)
-        found.visit(fdt, n, kinds.matches(n.compatible ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        let matched = kinds.matches(n.compatible ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        if matched & Discovery.virtio != 0 { virtio.append(fdt.reg(n, index: 0)) }
+        found.visit(fdt, n, matched)
         return true
       }
     } catch {
@@ -62,6 +67,7 @@ struct Board {
     }
     treeSize = UInt64(fdt.totalSize)
     found.commit(fdt, rootChildren, image: image, deviceLimit: deviceLimit)
+    VirtioTransports.board = virtio
     return true
   }
 }
@@ -83,11 +89,10 @@ struct Discovery {
   var gicDistributor: (address: UInt64, size: UInt64)? = nil, gicRedistributors: (address: UInt64, size: UInt64)? = nil
   var gicStride: UInt64 = 0
   var timerINTID: UInt32? = nil
-  var virtio = VirtioTransportList()
 
   /// Takes what it needs from `n`, a node of the walk over `fdt` whose compatible has the kinds
-  /// `matched` (Discovery.pl011 etc.). The first node of each kind counts, but every virtio-mmio
-  /// transport does.
+  /// `matched` (Discovery.pl011 etc.). The first node of each kind counts (virtio-mmio transports
+  /// are listed by discover itself).
   mutating func visit(_ fdt: FDT, _ n: FDTWalkNode, _ matched: UInt32) {
     if n.depth == 1 {  // node(path: "/psci") etc.: the first child of the root with that name
       if psci == nil && !psciBadMethod && FDT.nameMatches(n.name, component: "psci") {
@@ -105,7 +110,6 @@ struct Discovery {
         memoryProblem = fdt.regProblem(n, index: 0)
       }
     }
-    if matched & Discovery.virtio != 0 { virtio.append(fdt.reg(n, index: 0)) }
     let kind = matched & ~seen
     if kind == 0 { return }
     seen |= kind
@@ -133,7 +137,6 @@ struct Discovery {
   /// nothing keeps pointing into it. Assumes `fdt` is the validated tree the walk went over and
   /// `rootChildren` was fed by it.
   func commit(_ fdt: FDT, _ rootChildren: FDTRootIndex, image: Range<UInt64>, deviceLimit: UInt64) {
-    VirtioTransports.board = virtio
     var console = pl011Reg
     var consoleName = pl011Name
     let chosen = fdt.chosen

@@ -44,11 +44,16 @@ struct Board {
       "sifive,test1\0sifive,test0\0riscv,plic0\0sifive,plic-1.0.0\0riscv,cpu-intc\0virtio,mmio\0")
     var found = RiscvDiscovery(hart: UInt64(hart))
     var rootChildren = FDTRootIndex()  // /chosen comes last in QEMU's tree: stdout-path is resolved after
+    // Every virtio-mmio transport, for the status port: a list of its own, not a field of the
+    // discovery record the walk passes around on every node.
+    var virtio = VirtioTransportList()
     let fdt: FDT
     do throws(FDTError) {
       fdt = try FDT.at(start, maxSize: BoardValues.treeSizeLimit) { fdt, n in
         rootChildren.visit(n)
-        found.visit(fdt, n, kinds.matches(n.compatible ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        let matched = kinds.matches(n.compatible ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        if matched & RiscvDiscovery.virtio != 0 { virtio.append(fdt.reg(n, index: 0)) }
+        found.visit(fdt, n, matched)
         return true
       }
     } catch {
@@ -56,6 +61,7 @@ struct Board {
     }
     treeSize = UInt64(fdt.totalSize)
     found.commit(fdt, rootChildren, image: image, deviceLimit: deviceLimit)
+    VirtioTransports.board = virtio
     return true
   }
 
@@ -123,14 +129,13 @@ struct RiscvDiscovery {
   var testName = UnsafeRawBufferPointer(start: nil, count: 0)
   var plic: FDTNode? = nil, plicReg: (address: UInt64, size: UInt64)? = nil
   var plicName = UnsafeRawBufferPointer(start: nil, count: 0)
-  var virtio = VirtioTransportList()
 
   init(hart: UInt64) { self.hart = hart }
 
   /// Takes what it needs from `n`, whose compatible has the kinds `matched`: /memory and /cpus (the
   /// first root children of those names), the boot hart's /cpus child (reg = hart id) and its
-  /// interrupt controller's phandle, the first test device and the first PLIC, every virtio-mmio
-  /// transport.
+  /// interrupt controller's phandle, the first test device and the first PLIC (virtio-mmio
+  /// transports are listed by discover itself).
   mutating func visit(_ fdt: FDT, _ n: FDTWalkNode, _ matched: UInt32) {
     if n.depth == 1 {
       if !memoryDone && FDT.nameMatches(n.name, component: "memory") {
@@ -145,7 +150,6 @@ struct RiscvDiscovery {
       cpu = n.node
     }
     if matched == 0 { return }
-    if matched & RiscvDiscovery.virtio != 0 { virtio.append(fdt.reg(n, index: 0)) }
     if intc == nil, matched & RiscvDiscovery.intc != 0, let cpu, n.parent == cpu {
       intc = fdt.u32(n.node, "phandle") ?? fdt.u32(n.node, "linux,phandle")
     }
@@ -168,7 +172,6 @@ struct RiscvDiscovery {
   /// tree is still reachable: nothing keeps pointing into it once the MMU is on. Assumes `fdt` is
   /// the validated tree the walk went over and `rootChildren` was fed by it.
   func commit(_ fdt: FDT, _ rootChildren: FDTRootIndex, image: Range<UInt64>, deviceLimit: UInt64) {
-    VirtioTransports.board = virtio
     let chosen = fdt.chosen
     if let chosen, let path = fdt.stdoutPathValue(chosen: chosen), let out = rootChildren.node(path: path, in: fdt) {
       let cells = out.parent.map { (fdt.addressCells($0), fdt.sizeCells($0)) } ?? (2, 1)
