@@ -1,6 +1,7 @@
 // The cell-image bundle: round trip, and a reader that refuses every kind of damage by name.
 
 import CellBundle
+import TestSupport
 import XCTest
 
 final class BundleTests: XCTestCase {
@@ -128,18 +129,5 @@ final class BundleTests: XCTestCase {
     XCTAssertThrowsError(try write([Array("ok".utf8)], [[1]], capacity: 4096)) {
       XCTAssertEqual($0 as? BundleError, .noSpace)
     }
-  }
-}
-
-/// A seeded generator (SplitMix64), so a randomized test repeats exactly.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

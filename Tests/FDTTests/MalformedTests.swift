@@ -3,6 +3,7 @@
 
 import FDT
 import Foundation
+import TestSupport
 import XCTest
 
 final class MalformedTests: XCTestCase {
@@ -286,7 +287,7 @@ final class MalformedTests: XCTestCase {
   }
 
   func testRandomMutations() throws {
-    var rng = SplitMix64(state: 0x5EED_F00D)
+    var rng = SplitMix64(seed: 0x5EED_F00D)
     let seeds = [
       try Blobs.load("sample.dtb"),
       Blobs.compact(try Blobs.load("qemu-virt-aarch64.dtb")),

@@ -5,6 +5,7 @@
 // reads on the way.
 
 @testable import FDT
+import TestSupport
 import XCTest
 
 /// What a walk reports about a node, comparable.
@@ -167,7 +168,7 @@ final class ValidatingWalkTests: XCTestCase {
         check(cut, "\(name) patched prefix \(length)")
       }
     }
-    var rng = SplitMix64(state: 0xF05E_D3A1)
+    var rng = SplitMix64(seed: 0xF05E_D3A1)
     let seeds = try trees().map { Blobs.compact($0.1) }
     var rejected = 0
     for round in 0..<3000 {
@@ -267,7 +268,7 @@ final class ValidatingWalkTests: XCTestCase {
   }
 
   func testRootIndexOnMutatedBlobs() throws {
-    var rng = SplitMix64(state: 0x1D3)
+    var rng = SplitMix64(seed: 0x1D3)
     let seeds = try trees().map { Blobs.compact($0.1) }
     for round in 0..<1500 {
       var blob = seeds[round % seeds.count]
@@ -292,7 +293,7 @@ final class ValidatingWalkTests: XCTestCase {
   func testNodeNameMatchesAgreesWithNameMatches() throws {
     let components = ["", "a", "uart", "uart@1000", "uart@100", "soc", "chosen", "virtio_mmio", "virtio_mmio@a000000",
                       "@", "cpu@0", "memory", "memory@40000000", "pl011@9000000x", "x\0y"]
-    var rng = SplitMix64(state: 5)
+    var rng = SplitMix64(seed: 5)
     for (name, seed) in try trees() {
       for round in 0..<60 {
         var blob = Blobs.compact(seed)
@@ -351,7 +352,7 @@ final class ValidatingWalkTests: XCTestCase {
     let names: [StaticString] = ["arm,pl011", "arm,gic-v3", "arm,armv8-timer", "virtio,mmio"]
     let pool = ["arm,pl011", "arm,gic-v3", "arm,armv8-timer", "virtio,mmio", "arm,primecell", "arm,pl0111", "arm,pl01",
                 "", "arm,gic-v3-its", "x", String(repeating: "y", count: 70)]
-    var rng = SplitMix64(state: 99)
+    var rng = SplitMix64(seed: 99)
     for _ in 0..<500 {
       var list: [UInt8] = []
       for _ in 0..<Int(rng.next() % 5) { list += Array(pool[Int(rng.next() % UInt64(pool.count))].utf8) + [0] }
@@ -377,7 +378,7 @@ final class ValidatingWalkTests: XCTestCase {
   /// The window check against the definition: every offset up to the last NUL has a NUL within
   /// maxPropertyNameLength bytes exactly when no run before the last NUL is longer than that.
   func testStringsCheckAnswersForEveryOffsetWhenRunsAreShort() {
-    var rng = SplitMix64(state: 12)
+    var rng = SplitMix64(seed: 12)
     for round in 0..<400 {
       let n = Int(rng.next() % 1500)
       let zeroEvery = UInt64(1 + rng.next() % (round % 2 == 0 ? 40 : 400))

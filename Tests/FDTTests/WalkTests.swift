@@ -3,6 +3,7 @@
 // on QEMU's trees and on hostile blobs.
 
 @testable import FDT
+import TestSupport
 import XCTest
 
 final class WalkTests: XCTestCase {
@@ -184,7 +185,7 @@ final class WalkTests: XCTestCase {
 
   /// The word-at-a-time NUL search against a plain byte loop, at every alignment, offset and limit.
   func testIndexOfNULMatchesAByteLoop() {
-    var rng = SplitMix64(state: 7)
+    var rng = SplitMix64(seed: 7)
     for _ in 0..<300 {
       let count = Int(rng.next() % 40)
       var bytes = (0..<(count + 8)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 == 0 ? 0 : rng.next() | 1) }
@@ -210,7 +211,7 @@ final class WalkTests: XCTestCase {
   }
 
   func testStringsCheckIsExactWhereItAnswers() {
-    var rng = SplitMix64(state: 11)
+    var rng = SplitMix64(seed: 11)
     for _ in 0..<200 {
       let n = Int(rng.next() % 600)
       let zeroEvery = UInt64(1 + rng.next() % 300)

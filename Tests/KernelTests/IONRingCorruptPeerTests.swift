@@ -5,6 +5,7 @@
 import RumpkABI
 import RumpkION
 import RumpkKernel
+import TestSupport
 import XCTest
 
 final class IONRingCorruptPeerTests: XCTestCase {
@@ -145,7 +146,7 @@ final class IONRingCorruptPeerTests: XCTestCase {
   /// A hostile peer scribbling random bytes over header, cursors and slots while the consumer polls:
   /// the consumer either delivers bounded messages or closes, never crashes or reads past the ring.
   func testRandomScribblesNeverCrash() {
-    var rng = IONSplitMix64(seed: 0xC0FFEE)
+    var rng = SplitMix64(seed: 0xC0FFEE)
     var closedCount = 0
     for trial in 0..<300 {
       let ring = IONTestRing(slotSize: 24, slotCount: 8, initialSequence: rng.next())
@@ -169,18 +170,5 @@ final class IONRingCorruptPeerTests: XCTestCase {
       _ = trial
     }
     XCTAssertGreaterThan(closedCount, 100)
-  }
-}
-
-/// SplitMix64: a small seeded PRNG, so randomized tests replay exactly.
-struct IONSplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -6,6 +6,7 @@
 import RumpkABI
 import RumpkION
 import RumpkKernel
+import TestSupport
 import XCTest
 
 final class IONRingModelTests: XCTestCase {
@@ -36,13 +37,13 @@ final class IONRingModelTests: XCTestCase {
     }
   }
 
-  func randomMessage(_ rng: inout IONSplitMix64, maxLength: Int) -> Message {
+  func randomMessage(_ rng: inout SplitMix64, maxLength: Int) -> Message {
     let length = Int(rng.next() % UInt64(maxLength + 1))
     return Message(type: UInt32(truncatingIfNeeded: rng.next()), bytes: (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
   }
 
   func runModel(seed: UInt64, steps: Int) {
-    var rng = IONSplitMix64(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let slotSize = [16, 24, 40, 72][Int(rng.next() % 4)]
     let slotCount = 1 << Int(rng.next() % 5)  // 1 ... 16
     let start: UInt64 = [0, UInt64.max - UInt64(rng.next() % 40), rng.next()][Int(rng.next() % 3)]

@@ -2,8 +2,9 @@
 // exhaustion (ENOMEM, and the cell goes on), explicit revocable grants.
 
 import RumpkABI
-@testable import RumpkKernel
 import RumpkHosted
+@testable import RumpkKernel
+import TestSupport
 import XCTest
 
 nonisolated(unsafe) var shared: [UInt64] = []
@@ -136,7 +137,7 @@ final class MemoryTests: XCTestCase {
 
   func testWildAllocatorNeverHandsOutAPageTwice() {
     KernelHarness.boot(wildBytes: 1 << 20)
-    var rng = SplitMix(seed: 7)
+    var rng = SplitMix64(seed: 7)
     var live: [(UInt64, Int)] = []
     var owned = Set<UInt64>()
     for _ in 0..<5000 {

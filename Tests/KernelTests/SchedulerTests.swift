@@ -3,8 +3,9 @@
 // comparison against a reference model.
 
 import RumpkABI
-@testable import RumpkKernel
 import RumpkHosted
+@testable import RumpkKernel
+import TestSupport
 import XCTest
 
 nonisolated(unsafe) var trace: [UInt64] = []
@@ -176,7 +177,7 @@ final class SchedulerTests: XCTestCase {
     for seed in 1...20 {
       KernelHarness.boot(maxFibers: 128)
       trace = []
-      var rng = SplitMix(seed: UInt64(seed))
+      var rng = SplitMix64(seed: UInt64(seed))
       // Each fiber's behaviour: a number of yields before it ends, encoded in its argument.
       var model = ReferenceScheduler()
       for i in 0..<Int(rng.next() % 40 + 5) {
@@ -217,18 +218,6 @@ struct ReferenceScheduler {
       }
     }
     return out
-  }
-}
-
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 
