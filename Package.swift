@@ -146,7 +146,7 @@ if !embedded {
             path: "rumpk/Hosted/Runner", sources: ["HostedMain.swift"]),
     .target(name: "HostedRunnerC", path: "rumpk/Hosted/Runner", sources: ["entry.c"], publicHeadersPath: "."),
 
-    // The orchestrator. StatusLog decodes what the status port carries (docs/decisions/A5).
+    // The orchestrator. StatusLog attaches, reads and decodes the status port (docs/decisions/A5).
     .target(name: "StatusLog", path: "deploy/StatusLog"),
     .systemLibrary(name: "CLibvirt", path: "deploy/CLibvirt", pkgConfig: "libvirt",
                    providers: [.apt(["libvirt-dev"])]),
@@ -171,8 +171,8 @@ if !embedded {
     .testTarget(name: "BundleTests", dependencies: ["CellBundle", "TestSupport"], path: "Tests/BundleTests"),
     .testTarget(name: "KernelTests", dependencies: ["RumpkKernel", "RumpkION", "RumpkHosted", "RumpkABI", "TestSupport"], path: "Tests/KernelTests",
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-    .testTarget(name: "BootTests", dependencies: ["QEMUHarness"], path: "Tests/BootTests"),
-    .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT", "RumkvCore"], path: "Tests/RumkvTests"),
+    .testTarget(name: "BootTests", dependencies: ["QEMUHarness", "StatusLog"], path: "Tests/BootTests"),
+    .testTarget(name: "RumkvTests", dependencies: ["QEMUHarness", "CellBundle", "FDT", "RumkvCore", "StatusLog"], path: "Tests/RumkvTests"),
     .testTarget(name: "DeployTests", dependencies: ["QEMUHarness", "StatusLog", "StatusRecord", "RumpkManifest", "rumpkctl"], path: "Tests/DeployTests"),
     .testTarget(name: "ManifestTests", dependencies: ["RumpkManifest"], path: "Tests/ManifestTests"),
   ]

@@ -18,6 +18,7 @@
 
 import Foundation
 import QEMUHarness
+import StatusLog
 import XCTest
 
 final class HostileTreeBootTests: XCTestCase {
@@ -263,8 +264,8 @@ final class HostileTreeBootTests: XCTestCase {
       _ = try Self.tool("dtc", ["-q", "-E", "no-name_properties", "-I", "dts", "-O", "dtb", "-o", dtb.path, source.path])
       var r = try CellProcess.run("/usr/bin/env", ["qemu-system-aarch64"] + machine
                                   + ["-serial", "stdio", "-kernel", rumkv.path, "-dtb", dtb.path]
-                                  + CellProcess.statusPortArguments(path: port), timeout: 15)
-      r.records = CellProcess.readStatus(port)
+                                  + StatusPortFile.arguments(path: port, arch: "aarch64"), timeout: 15)
+      r.records = StatusPortFile.read(port)
       let context = "\(name): status \(r.status), records \(r.records)\n\(r.stdout)\(r.stderr)"
       XCTAssertFalse(r.timedOut, context)
       XCTAssertTrue(r.has(line), context)

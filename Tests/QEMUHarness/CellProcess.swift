@@ -69,19 +69,6 @@ public enum CellProcess {
       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
       timedOut: timedOut)
   }
-
-  /// QEMU arguments for a status port writing to `path` on the board's last virtio-mmio transport
-  /// (the same place rumpkctl puts it).
-  public static func statusPortArguments(path: URL, arch: String = "aarch64") -> [String] {
-    ["-global", "virtio-mmio.force-legacy=false", "-chardev", "file,id=status,path=\(path.path)",
-     "-device", "virtio-serial-device,bus=virtio-mmio-bus.\(arch == "aarch64" ? 31 : 7)",
-     "-device", "virtconsole,chardev=status"]
-  }
-
-  /// Reads a status port capture.
-  public static func readStatus(_ url: URL) -> StatusLog {
-    StatusLog(bytes: [UInt8]((try? Data(contentsOf: url)) ?? Data()))
-  }
 }
 
 /// Paths of the project and its build products, seen from a test bundle.

@@ -4,6 +4,7 @@
 import CellBundle
 import Foundation
 import QEMUHarness
+import StatusLog
 import XCTest
 
 enum RumkvNode {
@@ -129,10 +130,10 @@ enum RumkvNode {
     let port = scratch.appendingPathComponent("management-\(UUID().uuidString).jsonl")
     defer { try? FileManager.default.removeItem(at: port) }
     var args = machine + ["-serial", "stdio", "-kernel", image.path, "-initrd", bundle.path, "-dtb", dtb.path]
-    args += CellProcess.statusPortArguments(path: port)
+    args += StatusPortFile.arguments(path: port, arch: "aarch64")
     if icount { args += ["-icount", "shift=0,sleep=off"] }
     var r = try CellProcess.run("/usr/bin/env", ["qemu-system-aarch64"] + args, timeout: timeout)
-    r.records = CellProcess.readStatus(port)
+    r.records = StatusPortFile.read(port)
     return r
   }
 }

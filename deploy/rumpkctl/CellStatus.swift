@@ -3,6 +3,7 @@
 // record `stop` left of the last run.
 
 import Foundation
+import StatusLog
 
 struct CellStatus: Codable, Equatable {
   var name: String

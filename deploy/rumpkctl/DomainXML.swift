@@ -3,6 +3,7 @@
 // (a virtio-console on the last virtio-mmio transport, to a file), and nothing else.
 
 import Foundation
+import StatusLog
 
 struct DomainFiles {
   var kernel: URL
@@ -64,7 +65,7 @@ enum DomainXML {
           <qemu:arg value='\(escape(extraMachine))'/>
           <qemu:arg value='-action'/>
           <qemu:arg value='shutdown=poweroff'/>
-      \(StatusPortFile.arguments(path: files.managementLog, arch: .aarch64).map { "    <qemu:arg value='\(escape($0))'/>" }.joined(separator: "\n      "))
+      \(StatusPortFile.arguments(path: files.managementLog, arch: Arch.aarch64.rawValue).map { "    <qemu:arg value='\(escape($0))'/>" }.joined(separator: "\n      "))
         </qemu:commandline>
       </domain>
 

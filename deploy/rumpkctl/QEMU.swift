@@ -1,6 +1,7 @@
 // How a cell image boots directly under QEMU (no libvirt): the machine, the firmware, the exit path.
 
 import Foundation
+import StatusLog
 
 struct QEMUInvocation {
   var binary: String
@@ -39,7 +40,7 @@ struct QEMUInvocation {
     if !bootargs.isEmpty { args += ["-append", bootargs.joined(separator: " ")] }
     if let dtb { args += ["-dtb", dtb.path] }
     if icount { args += ["-icount", "shift=0,sleep=off"] }
-    args += StatusPortFile.arguments(path: statusPort, arch: arch)
+    args += StatusPortFile.arguments(path: statusPort, arch: arch.rawValue)
     args += devices.arguments
     args += ["-kernel", image.path]
     return QEMUInvocation(binary: binary, arguments: args)

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import StatusLog
 
 struct Stop: ParsableCommand {
   static let configuration = CommandConfiguration(
