@@ -61,7 +61,7 @@ public enum CellBoot {
     }
     // The status port (docs/decisions/A5-status-channel.md) before any NPL code runs, so every end
     // of the cell from here on is reported on it.
-    if rumpk_status_port_open_if_linked(deviceTree) != 0 && StatusReport.sink != nil {
+    if rumpk_status_port_open_if_linked() != 0 && StatusReport.sink != nil {
       StatusReport.boot(abi: UInt64(table.abi))
     }
     // K5 devices (docs/decisions/K5-device-channels.md): drivers linked into the image (RumpkVirtio)

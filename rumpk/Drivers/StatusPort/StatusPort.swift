@@ -14,9 +14,9 @@ enum StatusPort {
 
 /// Assumes the kernel is initialised (Wild works), the HAL filled VirtioTransports, and no NPL fiber
 /// has run. Takes two Wild pages when it finds a console; leaves StatusReport.sink nil when there is
-/// none or it does not start. `deviceTree` is not read.
+/// none or it does not start.
 @_cdecl("rumpk_status_port_open")
-public func rumpkStatusPortOpen(_ deviceTree: UInt64) {
+public func rumpkStatusPortOpen() {
   guard StatusPort.port == nil else { return }
   // The transports the HAL's pass over the tree found (VirtioTransports): no second walk at boot.
   // The port is the last console in tree order (rumpkctl puts it on the last transport), so the

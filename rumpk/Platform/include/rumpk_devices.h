@@ -15,14 +15,14 @@ void rumpk_devices_start(uint64_t device_tree) __attribute__((weak));
 // QEMU virt's MMIO is (docs/decisions/K9-npl-windows.md); riscv64 maps them identity.
 uintptr_t rumpk_platform_mmio(uint64_t pa);
 
-// Finds the status port (docs/decisions/A5-status-channel.md) among the devices of the tree at
-// `device_tree` and installs it as StatusReport's sink. Defined by RumpkStatusPort, which every metal
-// image links; hosted builds leave it null.
-void rumpk_status_port_open(uint64_t device_tree) __attribute__((weak));
+// Finds the status port (docs/decisions/A5-status-channel.md) among the virtio-mmio transports the
+// HAL listed (VirtioTransports) and installs it as StatusReport's sink. Defined by RumpkStatusPort,
+// which every metal image links; hosted builds leave it null.
+void rumpk_status_port_open(void) __attribute__((weak));
 
-static inline int rumpk_status_port_open_if_linked(uint64_t device_tree) {
+static inline int rumpk_status_port_open_if_linked(void) {
   if (rumpk_status_port_open == 0) return 0;
-  rumpk_status_port_open(device_tree);
+  rumpk_status_port_open();
   return 1;
 }
 
