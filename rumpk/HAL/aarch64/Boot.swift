@@ -18,14 +18,9 @@ public func rumpkMain(_ dtb: UInt, _ enteredAt: UInt) -> Never {
   let found = Board.discover(candidate: dtb, image: imageStart..<UInt64(rumpk_heap_load()), deviceLimit: MMU.gib)
   // The NPL image is linked at window A and loaded at rumpk_npl_load (link.ld); the plan lays out
   // heap, Bridgehead and Wild after its load range (K9-npl-windows.md).
-  var plan: CellMemoryPlan
-  do throws(MemoryPlanError) {
-    plan = try CellMemoryPlan.make(
-      imageStart: imageStart, textEnd: UInt64(rumpk_text_end()),
-      dataStart: UInt64(rumpk_npl_load()), heapStart: UInt64(rumpk_heap_load()), ramEnd: Board.ramEnd)
-  } catch {
-    BoardReport.refuse("/memory", "reg", "ends inside the image")
-  }
+  var plan = CellMemoryPlan.makeAtBoot(
+    imageStart: imageStart, textEnd: UInt64(rumpk_text_end()),
+    dataStart: UInt64(rumpk_npl_load()), heapStart: UInt64(rumpk_heap_load()), ramEnd: Board.ramEnd)
   let mapped = MMU.enable(ramEnd: Board.ramEnd, plan: plan)
   guard MMU.ready else {
     Console.put("rumpk: the NPL windows cannot be mapped; stopping the cell\n")

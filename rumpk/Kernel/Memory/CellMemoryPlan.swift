@@ -77,3 +77,17 @@ public enum MemoryPlanError: Error, Equatable {
   /// RAM (the device tree's /memory) ends below the end of what the image loads.
   case ramEndsInImage
 }
+
+extension CellMemoryPlan {
+  /// make(...) as both HALs call it at boot, where RAM's end comes from /memory: a plan that cannot
+  /// be laid out stops the cell with BoardReport's refusal of /memory ("ends inside the image").
+  public static func makeAtBoot(imageStart: UInt64, textEnd: UInt64, dataStart: UInt64, heapStart: UInt64,
+                                ramEnd: UInt64) -> CellMemoryPlan {
+    do throws(MemoryPlanError) {
+      return try make(imageStart: imageStart, textEnd: textEnd, dataStart: dataStart, heapStart: heapStart,
+                      ramEnd: ramEnd)
+    } catch {
+      BoardReport.refuse("/memory", "reg", "ends inside the image")
+    }
+  }
+}
